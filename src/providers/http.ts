@@ -1,0 +1,263 @@
+import ky, { HTTPError, isKyError, type KyInstance, NetworkError, TimeoutError } from 'ky';
+import type { z } from 'zod';
+import { redact } from '../redact.ts';
+
+/**
+ * The shared HTTP layer of every upstream client: one ky instance per API,
+ * per-attempt and total timeouts, a retry policy that only repeats what is safe
+ * to repeat, zod-validated answers and one error type.
+ */
+
+export type ApiName = 'opentact' | 'usermgmt' | 'slyk';
+
+export type UpstreamErrorKind =
+  /** The API answered with an error status or an error body. */
+  | 'http'
+  /** The connection failed; a POST may or may not have landed. */
+  | 'network'
+  /** No answer in time; a POST may or may not have landed. */
+  | 'timeout'
+  /** The API answered 2xx with something that is not what its document promises. */
+  | 'invalid-response';
+
+export type UpstreamErrorInit = {
+  api: ApiName;
+  operation: string;
+  kind: UpstreamErrorKind;
+  status?: number | undefined;
+  message: string;
+  fields?: Record<string, string> | undefined;
+};
+
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  readonly api: ApiName;
+  readonly operation: string;
+  readonly kind: UpstreamErrorKind;
+  readonly status: number | undefined;
+  /** What the API said, secret-free. */
+  readonly upstreamMessage: string;
+  /** Per-field messages where the API gives them (Opentact's `fields`), or our own validation. */
+  readonly fields: Record<string, string>;
+
+  constructor(init: UpstreamErrorInit) {
+    const upstreamMessage = redact(init.message);
+    const where = init.status ? ` (HTTP ${init.status})` : '';
+    super(`${API_TITLES[init.api]} ${init.operation} failed${where}: ${upstreamMessage}`);
+    this.api = init.api;
+    this.operation = init.operation;
+    this.kind = init.kind;
+    this.status = init.status;
+    this.upstreamMessage = upstreamMessage;
+    this.fields = Object.fromEntries(
+      Object.entries(init.fields ?? {}).map(([key, value]) => [key, redact(value)]),
+    );
+  }
+
+  /** True when a non-idempotent call may have taken effect even though it failed here. */
+  get outcomeUnknown(): boolean {
+    return this.kind === 'network' || this.kind === 'timeout' || (this.status ?? 0) >= 500;
+  }
+
+  /** True when trying again later may help (rate limits, outages, time-outs). */
+  get transient(): boolean {
+    const status = this.status ?? 0;
+    return this.kind === 'network' || this.kind === 'timeout' || status === 408 || status === 429 || status >= 500;
+  }
+
+  toLogFields() {
+    return {
+      api: this.api,
+      operation: this.operation,
+      kind: this.kind,
+      status: this.status,
+      fields: this.fields,
+    };
+  }
+}
+
+export const API_TITLES: Record<ApiName, string> = {
+  opentact: 'Opentact',
+  usermgmt: 'Identity platform',
+  slyk: 'Slyk',
+};
+
+export type HttpClientOptions = {
+  api: ApiName;
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** All attempts and waits together. */
+  totalTimeoutMs?: number;
+  /** Retries after the first attempt, for idempotent methods only. */
+  retries?: number;
+  /** Cap on a server's Retry-After. */
+  maxRetryAfterMs?: number;
+  /** Cap on the exponential back-off between retries. */
+  backoffLimitMs?: number;
+  /** Reads the API's error body into a message and per-field errors. */
+  parseError: (status: number, body: unknown) => { message: string; fields?: Record<string, string> };
+  /** Answers that are errors even with a 2xx status (e.g. `success: false`). */
+  errorInBody?: (body: unknown) => { message: string; status?: number; fields?: Record<string, string> } | undefined;
+};
+
+export type RequestOptions = {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  operation: string;
+  searchParams?: URLSearchParams | Record<string, string>;
+  json?: unknown;
+};
+
+export const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
+
+export type HttpClient = {
+  readonly api: ApiName;
+  /** Sends a request and parses the answer with `schema`. */
+  request<S extends z.ZodType>(options: RequestOptions, schema: S): Promise<z.output<S>>;
+  /** Sends a request that answers with no body (e.g. 204). */
+  requestEmpty(options: RequestOptions): Promise<void>;
+};
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const instance: KyInstance = ky.create({
+    prefix: `${options.baseUrl.replace(/\/+$/, '')}/`,
+    headers: { accept: 'application/json', ...options.headers },
+    timeout: options.timeoutMs ?? 10_000,
+    totalTimeout: options.totalTimeoutMs ?? 30_000,
+    throwHttpErrors: true,
+    retry: {
+      limit: options.retries ?? 2,
+      // POST is never retried blindly: a POST that may have landed is checked by the caller.
+      methods: ['get', 'patch', 'delete', 'head', 'put'],
+      statusCodes: RETRY_STATUS,
+      afterStatusCodes: [413, 429, 503],
+      maxRetryAfter: options.maxRetryAfterMs ?? 30_000,
+      backoffLimit: options.backoffLimitMs ?? 5_000,
+      retryOnTimeout: true,
+      jitter: true,
+    },
+  });
+
+  async function send(request: RequestOptions): Promise<{ status: number; text: string }> {
+    try {
+      const response = await instance(request.path.replace(/^\//, ''), {
+        method: request.method,
+        ...(request.searchParams ? { searchParams: request.searchParams } : {}),
+        ...(request.json !== undefined ? { json: request.json } : {}),
+      });
+      return { status: response.status, text: await response.text() };
+    } catch (error) {
+      throw toUpstreamError(error, request.operation);
+    }
+  }
+
+  function toUpstreamError(error: unknown, operation: string): UpstreamError {
+    const base = { api: options.api, operation };
+    if (error instanceof UpstreamError) return error;
+    if (error instanceof HTTPError) {
+      const status = error.response.status;
+      let body: unknown = error.data;
+      if (typeof body === 'string') body = tryJson(body) ?? body;
+      const parsed = safeParseError(status, body);
+      return new UpstreamError({ ...base, kind: 'http', status, ...parsed });
+    }
+    if (error instanceof TimeoutError) {
+      return new UpstreamError({ ...base, kind: 'timeout', message: 'no answer in time' });
+    }
+    if (error instanceof NetworkError || (isKyError(error) && !(error instanceof HTTPError))) {
+      return new UpstreamError({ ...base, kind: 'network', message: describeNetworkError(error) });
+    }
+    if (error instanceof TypeError) {
+      return new UpstreamError({ ...base, kind: 'network', message: describeNetworkError(error) });
+    }
+    return new UpstreamError({
+      ...base,
+      kind: 'network',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  function safeParseError(status: number, body: unknown) {
+    try {
+      return options.parseError(status, body);
+    } catch {
+      return { message: `unexpected error answer (HTTP ${status})` };
+    }
+  }
+
+  function checkBody(operation: string, status: number, body: unknown) {
+    const inBody = options.errorInBody?.(body);
+    if (inBody) {
+      throw new UpstreamError({
+        api: options.api,
+        operation,
+        kind: 'http',
+        status: inBody.status ?? status,
+        message: inBody.message,
+        fields: inBody.fields,
+      });
+    }
+  }
+
+  return {
+    api: options.api,
+    async request(request, schema) {
+      const { status, text } = await send(request);
+      const body = tryJson(text);
+      if (body === undefined) {
+        throw new UpstreamError({
+          api: options.api,
+          operation: request.operation,
+          kind: 'invalid-response',
+          status,
+          message: text.length === 0 ? 'empty answer where JSON was expected' : 'answer is not valid JSON',
+        });
+      }
+      checkBody(request.operation, status, body);
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const where = parsed.error.issues
+          .slice(0, 3)
+          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+          .join('; ');
+        throw new UpstreamError({
+          api: options.api,
+          operation: request.operation,
+          kind: 'invalid-response',
+          status,
+          message: `answer does not match the documented shape (${where})`,
+        });
+      }
+      return parsed.data;
+    },
+    async requestEmpty(request) {
+      const { status, text } = await send(request);
+      if (text.length > 0) checkBody(request.operation, status, tryJson(text));
+    },
+  };
+}
+
+function tryJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `could not connect (${cause.code})`;
+  return 'could not connect';
+}
+
+/** Builds a URL path from a template, encoding every parameter. */
+export function path(strings: TemplateStringsArray, ...params: string[]): string {
+  return strings.reduce(
+    (out, part, index) => out + part + (index < params.length ? encodeURIComponent(params[index]!) : ''),
+    '',
+  );
+}

@@ -1,0 +1,304 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A tiny HTTP framework for the contract simulators: a router with `:param`
+ * segments, a log of every call (what the upstream received), and faults that
+ * tests and the demo can inject per route.
+ */
+
+export type SimRequest = {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  /** Raw body text. */
+  text: string;
+  /** Parsed JSON body, `undefined` when absent, the symbol INVALID_JSON when unparsable. */
+  body: unknown;
+};
+
+export const INVALID_JSON = Symbol('invalid-json');
+
+export type SimResponse = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+};
+
+export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+export type RecordedCall = {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  status: number;
+  at: number;
+};
+
+export type Fault = {
+  /** Matches the request method (upper-case). Any when absent. */
+  method?: string;
+  /** Matches the route pattern (e.g. `/invites/:code`) or the concrete path. Any when absent. */
+  route?: string;
+  /** How many matching calls this fault applies to. Default 1. */
+  times?: number;
+  /** Answer with this status (and `body`, or the API's error shape built by `errorBody`). */
+  status?: number;
+  body?: unknown;
+  /** Adds a Retry-After header (seconds). */
+  retryAfter?: number;
+  /** Waits before answering (or before passing on to the real handler when no status). */
+  delayMs?: number;
+  /** Answers 200 with a body that is not JSON. */
+  malformed?: boolean;
+  /** Never answers (the connection is held until the server closes). */
+  hang?: boolean;
+};
+
+type Route = { method: string; pattern: string; regex: RegExp; keys: string[]; handler: Handler };
+
+export type SimServer = {
+  readonly name: string;
+  readonly url: string;
+  readonly calls: RecordedCall[];
+  /** Calls whose route pattern or path matches. */
+  callsTo(method: string, route: string): RecordedCall[];
+  addFault(fault: Fault): void;
+  clearFaults(): void;
+  /** Latency added to every call (the benchmarks use it). */
+  setLatency(ms: number): void;
+  start(port?: number): Promise<string>;
+  close(): Promise<void>;
+};
+
+export type SimServerOptions = {
+  name: string;
+  /** Path prefix the routes live under (e.g. `/rest` for Opentact). */
+  basePath?: string;
+  /** Returns a response when the request is not authenticated. */
+  authenticate?: (req: SimRequest) => SimResponse | undefined;
+  /** The API's error body for a status (used by faults and 404s). */
+  errorBody: (status: number, message: string) => unknown;
+  /** Header names whose values are masked in the call log. */
+  secretHeaders?: string[];
+};
+
+export class SimRouter {
+  readonly routes: Route[] = [];
+  on(method: string, pattern: string, handler: Handler): this {
+    const keys: string[] = [];
+    const source = pattern
+      .split('/')
+      .map((segment) => {
+        if (segment.startsWith(':')) {
+          keys.push(segment.slice(1));
+          return '([^/]+)';
+        }
+        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('/');
+    this.routes.push({ method, pattern, regex: new RegExp(`^${source}/?$`), keys, handler });
+    return this;
+  }
+  match(method: string, path: string) {
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const m = route.regex.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (route.method !== method) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, index) => {
+        params[key] = decodeURIComponent(m[index + 1]!);
+      });
+      return { route, params, pathMatched };
+    }
+    return { route: undefined, params: {}, pathMatched };
+  }
+}
+
+export function createSimServer(options: SimServerOptions, router: SimRouter): SimServer {
+  const calls: RecordedCall[] = [];
+  const routePatterns: string[] = [];
+  let faults: (Fault & { left: number })[] = [];
+  let latency = 0;
+  let server: Server | undefined;
+  let url = '';
+  const hanging = new Set<ServerResponse>();
+  const basePath = options.basePath ?? '';
+  const secretHeaders = new Set(
+    ['authorization', 'x-auth-token', 'apikey', ...(options.secretHeaders ?? [])].map((h) => h.toLowerCase()),
+  );
+
+  const send = (res: ServerResponse, response: SimResponse) => {
+    const headers: Record<string, string> = { ...response.headers };
+    let payload = '';
+    if (response.body !== undefined) {
+      if (typeof response.body === 'string' && headers['content-type']) payload = response.body;
+      else {
+        payload = JSON.stringify(response.body);
+        headers['content-type'] ??= 'application/json; charset=utf-8';
+      }
+    }
+    res.writeHead(response.status, headers);
+    res.end(payload);
+  };
+
+  const takeFault = (method: string, pattern: string | undefined, path: string) => {
+    const fault = faults.find(
+      (f) =>
+        f.left > 0 &&
+        (!f.method || f.method.toUpperCase() === method) &&
+        (!f.route || f.route === pattern || f.route === path),
+    );
+    if (fault) fault.left -= 1;
+    faults = faults.filter((f) => f.left > 0);
+    return fault;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const parsedUrl = new URL(req.url ?? '/', 'http://sim.local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let body: unknown;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = INVALID_JSON;
+      }
+    }
+    const fullPath = parsedUrl.pathname;
+    const path = fullPath.startsWith(basePath) ? fullPath.slice(basePath.length) || '/' : fullPath;
+    const { route, params, pathMatched } = fullPath.startsWith(basePath)
+      ? router.match(method, path)
+      : { route: undefined, params: {}, pathMatched: false };
+    const simReq: SimRequest = { method, path, params, query: parsedUrl.searchParams, headers: req.headers, text, body };
+
+    const record = (status: number) => {
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        headers[key] = secretHeaders.has(key) ? '[redacted]' : String(value);
+      }
+      calls.push({
+        method,
+        path: route?.pattern ?? path,
+        query: Object.fromEntries(parsedUrl.searchParams),
+        headers,
+        body: body === INVALID_JSON ? text : body,
+        status,
+        at: Date.now(),
+      });
+    };
+
+    if (latency > 0) await sleep(latency);
+    const fault = takeFault(method, route?.pattern, path);
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault?.hang) {
+      record(0);
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (fault?.malformed) {
+      record(200);
+      send(res, { status: 200, body: '{"success": tru', headers: { 'content-type': 'application/json' } });
+      return;
+    }
+    if (fault?.status) {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      record(fault.status);
+      send(res, {
+        status: fault.status,
+        headers,
+        body: fault.body ?? options.errorBody(fault.status, `simulated ${fault.status}`),
+      });
+      return;
+    }
+
+    const unauth = options.authenticate?.(simReq);
+    if (unauth) {
+      record(unauth.status);
+      send(res, unauth);
+      return;
+    }
+    if (!route) {
+      const status = pathMatched ? 405 : 404;
+      record(status);
+      send(res, { status, body: options.errorBody(status, pathMatched ? 'Method not allowed' : 'Not found') });
+      return;
+    }
+    try {
+      const response = await route.handler(simReq);
+      record(response.status);
+      send(res, response);
+    } catch (error) {
+      record(500);
+      send(res, { status: 500, body: options.errorBody(500, error instanceof Error ? error.message : 'error') });
+    }
+  };
+
+  for (const route of router.routes) routePatterns.push(route.pattern);
+
+  return {
+    name: options.name,
+    get url() {
+      return url;
+    },
+    calls,
+    callsTo: (method, route) =>
+      calls.filter((c) => c.method === method.toUpperCase() && (c.path === route || matchesPattern(route, c.path))),
+    addFault: (fault) => {
+      faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    clearFaults: () => {
+      faults = [];
+    },
+    setLatency: (ms) => {
+      latency = ms;
+    },
+    start: (port = 0) =>
+      new Promise((resolvePromise, reject) => {
+        server = createServer((req, res) => {
+          handle(req, res).catch((error: unknown) => {
+            if (!res.headersSent) send(res, { status: 500, body: options.errorBody(500, String(error)) });
+          });
+        });
+        server.keepAliveTimeout = 1_000;
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          const address = server!.address() as AddressInfo;
+          url = `http://127.0.0.1:${address.port}${basePath}`;
+          resolvePromise(url);
+        });
+      }),
+    close: () =>
+      new Promise((resolvePromise) => {
+        for (const res of hanging) res.destroy();
+        if (!server) return resolvePromise();
+        server.closeAllConnections();
+        server.close(() => resolvePromise());
+      }),
+  };
+}
+
+function matchesPattern(pattern: string, path: string): boolean {
+  if (!pattern.includes(':')) return false;
+  const regex = new RegExp(`^${pattern.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : s)).join('/')}$`);
+  return regex.test(path);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** ISO 8601 date-time as OpenAPI's `date-time` (RFC 3339) requires. */
+export const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -179,9 +179,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? 'environment');
       // Messages come from the schema above and never include the value itself.
-      const message = issue.code === 'invalid_type' && issue.input === undefined
-        ? issue.message.startsWith('is required') ? issue.message : 'is required'
-        : issue.message;
+      const missing = blankToUndefined(env[name]) === undefined;
+      const message =
+        missing && !issue.message.startsWith('is required') ? 'is required' : issue.message;
       problems.push(`${name} ${message}`);
     }
     throw new ConfigError(problems);

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/**
+ * The onboarding record: one per person onboarded, written before the first
+ * upstream call and after every step. It is the audit trail too. It never holds
+ * a SIP password or an invite token.
+ */
+
+export const CHANNELS = ['sms', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CHANNEL_LABEL: Record<Channel, string> = { sms: 'SMS', email: 'E-mail' };
+
+export const STATES = ['provisioning', 'pending', 'failed', 'accepted', 'expired', 'revoked'] as const;
+export type OnboardingState = (typeof STATES)[number];
+
+/** Steps of the provisioning pipeline, in order. sms and email run in parallel. */
+export const STEPS = ['sip_user', 'invite', 'sms', 'email'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export const STEP_LABEL: Record<StepName, string> = {
+  sip_user: 'SIP user',
+  invite: 'SIP user invite',
+  sms: 'SMS invitation',
+  email: 'E-mail invitation',
+};
+
+const iso = z.string().datetime({ offset: true });
+
+export const StepStatusSchema = z.enum(['todo', 'running', 'done', 'failed', 'skipped']);
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+
+export const StepSchema = z.object({
+  status: StepStatusSchema,
+  startedAt: iso.optional(),
+  finishedAt: iso.optional(),
+  /** Why it failed or was skipped, secret-free and readable. */
+  reason: z.string().optional(),
+  /** Per-field problems reported upstream (e.g. login already taken). */
+  fields: z.record(z.string(), z.string()).optional(),
+  attempts: z.number().int().nonnegative().default(0),
+});
+export type Step = z.infer<typeof StepSchema>;
+
+export const DeliveryStatusSchema = z.enum(['pending', 'sent', 'failed', 'skipped']);
+export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
+
+export const DeliverySchema = z.object({
+  status: DeliveryStatusSchema,
+  /** Why it failed or was skipped. */
+  reason: z.string().optional(),
+  /** When it was last sent successfully. */
+  sentAt: iso.optional(),
+  attempts: z
+    .array(z.object({ at: iso, ok: z.boolean(), by: z.string(), reason: z.string().optional() }))
+    .default([]),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+export const AuditEntrySchema = z.object({
+  at: iso,
+  /** Slack user id, or `system` for the pipeline and the jobs. */
+  by: z.string(),
+  action: z.string(),
+  detail: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+export const PersonSchema = z.object({
+  firstName: z.string(),
+  lastName: z.string(),
+  email: z.string(),
+  /** E.164, e.g. +4915112345678. */
+  phone: z.string(),
+  login: z.string(),
+});
+export type Person = z.infer<typeof PersonSchema>;
+
+export const OnboardingRecordSchema = z.object({
+  id: z.string(),
+  /** Idempotency key: the Slack view id of the submission (or a demo/test key). */
+  submissionKey: z.string(),
+  createdAt: iso,
+  updatedAt: iso,
+  requestedBy: z.string(),
+  person: PersonSchema,
+  note: z.string().optional(),
+  lifetimeDays: z.number().int().positive(),
+  /** Channels asked for in the modal. */
+  channels: z.array(z.enum(CHANNELS)),
+  state: z.enum(STATES),
+  /** The step that failed, when state is `failed`. */
+  failedStep: z.enum(STEPS).optional(),
+  steps: z.object({
+    sip_user: StepSchema,
+    invite: StepSchema,
+    sms: StepSchema,
+    email: StepSchema,
+  }),
+  sipUser: z
+    .object({
+      uuid: z.string(),
+      login: z.string(),
+      /** false once deactivated through the SIP domain endpoint. */
+      active: z.boolean().default(true),
+      removed: z.boolean().default(false),
+    })
+    .optional(),
+  invite: z
+    .object({
+      uuid: z.string(),
+      expiresAt: iso,
+      /** Set when the invite no longer exists upstream (used, revoked or removed). */
+      goneAt: iso.optional(),
+    })
+    .optional(),
+  /** Slyk invite code (identifies the e-mail invite; shown to nobody). */
+  slykCode: z.string().optional(),
+  deliveries: z.object({ sms: DeliverySchema, email: DeliverySchema }),
+  /** Where the requester's result lives, to update it later. */
+  slack: z
+    .object({
+      viewId: z.string().optional(),
+      channel: z.string().optional(),
+      ts: z.string().optional(),
+    })
+    .default({}),
+  /** When an expiry was last reported in a digest (so "expired since the last digest" is exact). */
+  expiredAt: iso.optional(),
+  acceptedAt: iso.optional(),
+  revokedAt: iso.optional(),
+  /** Set by reconciliation when upstream disagrees with the record. */
+  drift: z.string().optional(),
+  audit: z.array(AuditEntrySchema).default([]),
+});
+export type OnboardingRecord = z.infer<typeof OnboardingRecordSchema>;
+
+export const JobRunSchema = z.object({
+  lastRunAt: iso.optional(),
+  /** The scheduled slot (ISO) the last run covered; a slot is never run twice. */
+  lastSlot: iso.optional(),
+});
+
+export const DriftItemSchema = z.object({
+  kind: z.enum(['upstream-only', 'local-only']),
+  api: z.enum(['opentact', 'slyk']),
+  what: z.string(),
+  at: iso,
+});
+export type DriftItem = z.infer<typeof DriftItemSchema>;
+
+export const DatabaseSchema = z.object({
+  version: z.literal(1),
+  onboardings: z.array(OnboardingRecordSchema),
+  jobs: z.record(z.string(), JobRunSchema).default({}),
+  /** Upstream objects with no record here (found by reconciliation). */
+  drift: z.array(DriftItemSchema).default([]),
+});
+export type Database = z.infer<typeof DatabaseSchema>;
+
+export const emptyDatabase = (): Database => ({ version: 1, onboardings: [], jobs: {}, drift: [] });
+
+/** A fresh step list. */
+export function newSteps(): OnboardingRecord['steps'] {
+  const todo = (): Step => ({ status: 'todo', attempts: 0 });
+  return { sip_user: todo(), invite: todo(), sms: todo(), email: todo() };
+}
+
+export function displayName(person: Person): string {
+  return `${person.firstName} ${person.lastName}`.trim();
+}
+
+/** States in which the invitation is still open and can be acted on. */
+export const OPEN_STATES: readonly OnboardingState[] = ['pending', 'expired', 'failed', 'provisioning'];

@@ -1,0 +1,110 @@
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Adapter } from 'lowdb';
+import type { Database } from '../onboarding/model.ts';
+
+/**
+ * A lowdb adapter for the data file that keeps the event loop free while it
+ * writes. JSON.stringify of 10k records in one go blocks for tens of
+ * milliseconds; this adapter serialises a slice of records at a time, yields
+ * between slices, writes to a temp file and renames it over the old one, so a
+ * crash mid-write leaves the previous file whole.
+ *
+ * Layout: one record per line inside the `onboardings` array, so the file is
+ * valid JSON, greppable and diff-friendly.
+ */
+export class ChunkedJsonFile implements Adapter<Database> {
+  readonly file: string;
+  /** Records serialised between two yields to the event loop. */
+  readonly sliceSize: number;
+
+  constructor(file: string, sliceSize = 250) {
+    this.file = file;
+    this.sliceSize = sliceSize;
+  }
+
+  async read(): Promise<Database | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return JSON.parse(text) as Database;
+  }
+
+  async write(data: Database): Promise<void> {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.tmp`);
+    const handle = await open(temp, 'w');
+    try {
+      const { onboardings, ...rest } = data;
+      const head = JSON.stringify(rest);
+      await handle.write(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"onboardings":[\n`);
+      for (let start = 0; start < onboardings.length; start += this.sliceSize) {
+        const slice = onboardings.slice(start, start + this.sliceSize);
+        const last = start + this.sliceSize >= onboardings.length;
+        const text = slice.map((record) => JSON.stringify(record)).join(',\n');
+        await handle.write(last ? `${text}\n` : `${text},\n`);
+        // Give other work (Slack acks) a turn between slices.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await handle.write(']}\n');
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await handle.close();
+    await rename(temp, this.file);
+  }
+}
+
+export class StoreLockedError extends Error {
+  override name = 'StoreLockedError';
+}
+
+/**
+ * One process owns the data file. The lock is a `<file>.lock` holding the
+ * owner's pid; a lock whose process is gone is taken over.
+ */
+export function acquireLock(file: string): () => void {
+  const lockFile = `${file}.lock`;
+  mkdirSync(dirname(file), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        rmSync(lockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new StoreLockedError(
+          `${file} is in use by another running bot (pid ${owner}). Stop it first, or point DATA_FILE elsewhere.`,
+        );
+      }
+      // Stale lock from a process that no longer runs (or from ourselves): take it over.
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new StoreLockedError(`could not lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

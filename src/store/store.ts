@@ -1,0 +1,208 @@
+import { Low } from 'lowdb';
+import {
+  type Database,
+  DatabaseSchema,
+  type DriftItem,
+  emptyDatabase,
+  type OnboardingRecord,
+  OnboardingRecordSchema,
+} from '../onboarding/model.ts';
+import { acquireLock, ChunkedJsonFile } from './json-file.ts';
+
+export class StoreCorruptError extends Error {
+  override name = 'StoreCorruptError';
+}
+
+export type JobRun = Database['jobs'][string];
+
+/**
+ * The only owner of the data file: one `Low` instance, one write queue.
+ *
+ * Records are immutable once stored: every change replaces the record and the
+ * array holding it, so a write in progress serialises a consistent snapshot
+ * while new changes queue behind it. Concurrent changes coalesce into one
+ * follow-up write.
+ */
+export class Store {
+  readonly file: string;
+  private readonly low: Low<Database>;
+  private readonly releaseLock: () => void;
+  private readonly byId = new Map<string, number>();
+  private readonly bySubmission = new Map<string, string>();
+  private inFlight: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(file: string, low: Low<Database>, releaseLock: () => void) {
+    this.file = file;
+    this.low = low;
+    this.releaseLock = releaseLock;
+    this.reindex();
+  }
+
+  /**
+   * Opens (or creates) the data file. A file that is not valid JSON or not the
+   * expected shape stops the start with a message naming the file, and is never
+   * written to.
+   */
+  static async open(file: string, options: { sliceSize?: number } = {}): Promise<Store> {
+    const release = acquireLock(file);
+    try {
+      const low = new Low<Database>(new ChunkedJsonFile(file, options.sliceSize), emptyDatabase());
+      try {
+        await low.read();
+      } catch (error) {
+        throw new StoreCorruptError(
+          `${file} is not valid JSON (${(error as Error).message}). It was left untouched; ` +
+            'restore it from a backup or move it away to start with an empty store.',
+        );
+      }
+      const parsed = DatabaseSchema.safeParse(low.data);
+      if (!parsed.success) {
+        const where = parsed.error.issues
+          .slice(0, 3)
+          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+          .join('; ');
+        throw new StoreCorruptError(
+          `${file} does not have the expected shape (${where}). It was left untouched; ` +
+            'restore it from a backup or move it away to start with an empty store.',
+        );
+      }
+      low.data = parsed.data;
+      return new Store(file, low, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  get size(): number {
+    return this.low.data.onboardings.length;
+  }
+
+  /** Every record, oldest first. The array must not be mutated. */
+  all(): readonly OnboardingRecord[] {
+    return this.low.data.onboardings;
+  }
+
+  get(id: string): OnboardingRecord | undefined {
+    const index = this.byId.get(id);
+    return index === undefined ? undefined : this.low.data.onboardings[index];
+  }
+
+  findBySubmission(key: string): OnboardingRecord | undefined {
+    const id = this.bySubmission.get(key);
+    return id ? this.get(id) : undefined;
+  }
+
+  /** The newest record whose e-mail or SIP login matches (case-insensitive). */
+  findByEmailOrLogin(query: string): OnboardingRecord | undefined {
+    const q = query.trim().toLowerCase();
+    const records = this.low.data.onboardings;
+    for (let i = records.length - 1; i >= 0; i -= 1) {
+      const record = records[i]!;
+      if (record.person.email.toLowerCase() === q || record.person.login.toLowerCase() === q) {
+        return record;
+      }
+    }
+    return undefined;
+  }
+
+  async insert(record: OnboardingRecord): Promise<OnboardingRecord> {
+    this.assertOpen();
+    if (this.byId.has(record.id)) throw new Error(`record ${record.id} exists already`);
+    const stored = Object.freeze(OnboardingRecordSchema.parse(record)) as OnboardingRecord;
+    this.low.data.onboardings = [...this.low.data.onboardings, stored];
+    this.byId.set(stored.id, this.low.data.onboardings.length - 1);
+    this.bySubmission.set(stored.submissionKey, stored.id);
+    await this.persist();
+    return stored;
+  }
+
+  /** Applies `change` to a copy of the record, stores the copy, and persists. */
+  async update(
+    id: string,
+    change: (draft: OnboardingRecord) => void,
+    now: Date = new Date(),
+  ): Promise<OnboardingRecord> {
+    this.assertOpen();
+    const index = this.byId.get(id);
+    if (index === undefined) throw new Error(`no onboarding record ${id}`);
+    const draft = structuredClone(this.low.data.onboardings[index]!) as OnboardingRecord;
+    change(draft);
+    draft.updatedAt = now.toISOString();
+    const stored = Object.freeze(draft);
+    const next = this.low.data.onboardings.slice();
+    next[index] = stored;
+    this.low.data.onboardings = next;
+    await this.persist();
+    return stored;
+  }
+
+  jobRun(name: string): JobRun {
+    return this.low.data.jobs[name] ?? {};
+  }
+
+  async setJobRun(name: string, run: JobRun): Promise<void> {
+    this.assertOpen();
+    this.low.data.jobs = { ...this.low.data.jobs, [name]: run };
+    await this.persist();
+  }
+
+  drift(): readonly DriftItem[] {
+    return this.low.data.drift;
+  }
+
+  async setDrift(items: DriftItem[]): Promise<void> {
+    this.assertOpen();
+    this.low.data.drift = items;
+    await this.persist();
+  }
+
+  /** Resolves when everything changed so far is on disk. */
+  async flush(): Promise<void> {
+    await this.queued;
+    await this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.releaseLock();
+  }
+
+  /**
+   * Coalescing write queue: at most one write runs, and at most one more waits
+   * behind it carrying every change made meanwhile.
+   */
+  private persist(): Promise<void> {
+    if (this.queued) return this.queued;
+    const previous = this.inFlight ?? Promise.resolve();
+    const queued = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        const write = this.low.write();
+        this.inFlight = write;
+        return write.finally(() => {
+          if (this.inFlight === write) this.inFlight = undefined;
+        });
+      });
+    this.queued = queued;
+    return queued;
+  }
+
+  private reindex(): void {
+    this.byId.clear();
+    this.bySubmission.clear();
+    this.low.data.onboardings.forEach((record, index) => {
+      this.byId.set(record.id, index);
+      this.bySubmission.set(record.submissionKey, record.id);
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+}

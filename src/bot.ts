@@ -1,0 +1,136 @@
+import type { Config } from './config.ts';
+import { createLogger, errorFields, type Logger } from './log.ts';
+import { Jobs } from './jobs/jobs.ts';
+import { type Clock, systemClock } from './onboarding/clock.ts';
+import { OnboardingService, type Providers } from './onboarding/service.ts';
+import { createOpentactClient } from './providers/opentact.ts';
+import { createSlykClient } from './providers/slyk.ts';
+import { createUserMgmtClient } from './providers/usermgmt.ts';
+import { createSlackApp } from './slack/app.ts';
+import { Authorizer } from './slack/authz.ts';
+import { Notifier } from './slack/notifier.ts';
+import { Store } from './store/store.ts';
+
+export type BotOptions = {
+  clock?: Clock;
+  logger?: Logger;
+  /** Start the cron schedules (the tests drive the jobs directly). */
+  schedule?: boolean;
+  /** Minimum spacing of posts to one channel. */
+  postIntervalMs?: number;
+};
+
+export type Bot = {
+  config: Config;
+  store: Store;
+  service: OnboardingService;
+  jobs: Jobs;
+  notifier: Notifier;
+  /** The HTTP port in HTTP mode. */
+  port: number | undefined;
+  /** Stop taking work, finish or record in-flight steps, flush the store. */
+  stop(timeoutMs?: number): Promise<void>;
+};
+
+export function createProviders(config: Config): Providers {
+  return {
+    opentact: createOpentactClient({
+      baseUrl: config.opentact.apiUrl,
+      token: config.opentact.token,
+      sipConnectionUuid: config.opentact.sipConnectionUuid,
+      ...(config.opentact.sipDomain ? { sipDomain: config.opentact.sipDomain } : {}),
+    }),
+    usermgmt: config.usermgmt
+      ? createUserMgmtClient({ baseUrl: config.usermgmt.apiUrl, token: config.usermgmt.token })
+      : undefined,
+    slyk: config.slyk ? createSlykClient({ baseUrl: config.slyk.apiUrl, apiKey: config.slyk.apiKey }) : undefined,
+  };
+}
+
+/**
+ * config → store → providers → services → Slack app → jobs. The same path
+ * runs in production, in the tests and in the demo; only the URLs differ.
+ */
+export async function startBot(config: Config, options: BotOptions = {}): Promise<Bot> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const startedAt = Date.now();
+  const store = await Store.open(config.dataFile);
+  const providers = createProviders(config);
+  const service = new OnboardingService({ store, providers, clock, logger });
+  let jobs: Jobs | undefined;
+  let notifier: Notifier | undefined;
+
+  const slack = createSlackApp(
+    config,
+    logger,
+    () => ({
+      mode: config.slack.mode,
+      records: store.size,
+      accepting: service.isAccepting,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    }),
+    (app) => {
+      notifier = new Notifier({ client: app.client, store, logger, clock, auditChannel: config.digest.channel });
+      if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
+      const n = notifier;
+      jobs = new Jobs({ config, store, providers, clock, logger, post: (channel, text, blocks) => n.post(channel, text, blocks) });
+      const j = jobs;
+      return {
+        config,
+        service,
+        store,
+        logger,
+        clock,
+        notifier: n,
+        authz: new Authorizer(config.admins, app.client, logger),
+        postDigest: (by) => j.digest({ requestedBy: by }),
+      };
+    },
+  );
+
+  let port: number | undefined;
+  try {
+    port = await slack.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const channels = service.enabledChannels();
+  logger.info(
+    `bot ready in ${config.slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on port ${port}`}; ` +
+      `invitations by ${channels.length ? channels.join(' and ') : 'no channel (SMS and e-mail both disabled)'}; ` +
+      `data in ${config.dataFile}`,
+    { startupMs: Date.now() - startedAt },
+  );
+
+  // Unfinished onboardings resume where they stopped; their requesters get the result.
+  void service
+    .resumeUnfinished()
+    .then((records) => Promise.all(records.map((r) => notifier!.reportOnboarding(r))))
+    .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
+  if (options.schedule !== false) {
+    jobs!.start();
+    void jobs!.catchUp().catch((error) => logger.error('digest catch-up failed', errorFields(error)));
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    service,
+    jobs: jobs!,
+    notifier: notifier!,
+    port,
+    stop(timeoutMs = 8_000) {
+      stopping ??= (async () => {
+        await slack.stop();
+        await jobs!.stop();
+        const finished = await service.drain(timeoutMs);
+        if (!finished) logger.warn('stopped with steps still running; they resume at the next start');
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type { KnownBlock } from '@slack/types';
+import type { ScheduledTask } from 'node-cron';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { errorFields } from '../log.ts';
+import type { Clock } from '../onboarding/clock.ts';
+import { selectDigest } from '../onboarding/digest.ts';
+import type { Providers } from '../onboarding/service.ts';
+import type { Store } from '../store/store.ts';
+import { digestBlocks, digestText } from '../slack/views/lists.ts';
+import { lastSlotAtOrBefore, localSlotKey, scheduleJob } from './schedule.ts';
+import { reconcile, sweepExpired } from './lifecycle.ts';
+
+export type DigestResult = { posted: boolean; channel?: string | undefined; text: string; blocks: KnownBlock[] };
+
+export type JobsOptions = {
+  config: Config;
+  store: Store;
+  providers: Providers;
+  clock: Clock;
+  logger: Logger;
+  /** Posts a message to a channel (paced and logged by the notifier). */
+  post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
+};
+
+const SWEEP_CRON = '*/15 * * * *';
+const RECONCILE_CRON = '7 * * * *';
+
+/**
+ * The node-cron jobs: digest, expiry sweep and reconciliation. node-cron never
+ * replays a missed run, so the digest's last slot is stored and a slot missed
+ * while the bot was down is posted once at start.
+ */
+export class Jobs {
+  private readonly o: JobsOptions;
+  private tasks: ScheduledTask[] = [];
+  private digestRunning: Promise<DigestResult> | undefined;
+
+  constructor(options: JobsOptions) {
+    this.o = options;
+  }
+
+  /** Sweep + reconcile + select + post. `slot` is the cron slot this run covers (absent on demand). */
+  async digest(options: { slot?: Date; requestedBy?: string } = {}): Promise<DigestResult> {
+    // One digest at a time: a scheduled run and `/onboard digest` never post twice concurrently.
+    while (this.digestRunning) await this.digestRunning.catch(() => undefined);
+    const run = this.runDigest(options);
+    this.digestRunning = run;
+    try {
+      return await run;
+    } finally {
+      this.digestRunning = undefined;
+    }
+  }
+
+  private async runDigest(options: { slot?: Date; requestedBy?: string }): Promise<DigestResult> {
+    const { config, store, clock, logger } = this.o;
+    const tz = config.digest.timezone;
+    const slotKey = options.slot ? localSlotKey(options.slot, tz) : undefined;
+    const previous = store.jobRun('digest');
+    if (slotKey && previous.lastSlot === slotKey) {
+      logger.info('digest slot already posted; skipped', { slot: slotKey });
+      return { posted: false, text: 'already posted for this slot', blocks: [] };
+    }
+    const now = clock();
+    await sweepExpired(store, now);
+    const report = await reconcile(store, this.o.providers, now, logger).catch((error) => {
+      logger.warn('reconciliation failed before the digest', errorFields(error));
+      return undefined;
+    });
+    const digest = selectDigest(store.all(), now, {
+      warningDays: config.expiryWarningDays,
+      since: previous.lastRunAt ? new Date(previous.lastRunAt) : undefined,
+      upstreamDrift: store.drift(),
+    });
+    const blocks = digestBlocks(digest, `times in your time zone · schedule ${config.digest.cron} (${tz})`);
+    if (report && report.errors.length > 0) {
+      blocks.splice(2, 0, {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `:warning: Upstream could not be checked: ${report.errors.join('; ').slice(0, 2500)}` }],
+      });
+    }
+    const text = digestText(digest);
+    const channel = config.digest.channel;
+    if (!channel) {
+      return { posted: false, text: `${text} (DIGEST_CHANNEL is not set, so it is shown only to you.)`, blocks };
+    }
+    await this.o.post(channel, text, blocks);
+    await store.setJobRun('digest', {
+      lastRunAt: now.toISOString(),
+      ...(slotKey ? { lastSlot: slotKey } : previous.lastSlot ? { lastSlot: previous.lastSlot } : {}),
+    });
+    logger.info('digest posted', { channel, slot: slotKey, by: options.requestedBy ?? 'schedule' });
+    return { posted: true, channel, text, blocks };
+  }
+
+  async sweep(): Promise<number> {
+    const count = await sweepExpired(this.o.store, this.o.clock());
+    if (count > 0) this.o.logger.info('invites expired', { count });
+    return count;
+  }
+
+  async reconcile() {
+    return reconcile(this.o.store, this.o.providers, this.o.clock(), this.o.logger);
+  }
+
+  /**
+   * The slot to catch up at start: the latest digest slot, when it passed after
+   * the last posted one. On the very first start the current slot is only
+   * remembered (nothing was missed).
+   */
+  async catchUp(): Promise<DigestResult | undefined> {
+    const { config, store, clock, logger } = this.o;
+    if (!config.digest.channel) return undefined;
+    const now = clock();
+    const slot = lastSlotAtOrBefore(config.digest.cron, config.digest.timezone, now);
+    if (!slot) return undefined;
+    const key = localSlotKey(slot, config.digest.timezone);
+    const previous = store.jobRun('digest');
+    if (!previous.lastSlot && !previous.lastRunAt) {
+      await store.setJobRun('digest', { lastSlot: key });
+      return undefined;
+    }
+    if (previous.lastSlot === key) return undefined;
+    if (previous.lastRunAt && Date.parse(previous.lastRunAt) >= slot.getTime()) return undefined;
+    logger.info('posting the digest missed while the bot was down', { slot: key });
+    return this.digest({ slot });
+  }
+
+  start(): void {
+    const { config, logger } = this.o;
+    const onError = (name: string) => (error: unknown) => logger.error(`job ${name} failed`, errorFields(error));
+    this.tasks = [
+      scheduleJob(
+        { name: 'digest', expression: config.digest.cron, timeZone: config.digest.timezone, run: (date) => this.digest({ slot: date }) },
+        onError('digest'),
+      ),
+      scheduleJob({ name: 'expiry-sweep', expression: SWEEP_CRON, timeZone: config.digest.timezone, run: () => this.sweep() }, onError('expiry-sweep')),
+      scheduleJob({ name: 'reconcile', expression: RECONCILE_CRON, timeZone: config.digest.timezone, run: () => this.reconcile() }, onError('reconcile')),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.tasks.map((task) => task.destroy()));
+    this.tasks = [];
+    await this.digestRunning?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfigFromProcess } from './config.ts';
+import { createLogger, errorFields } from './log.ts';
+import { StoreLockedError } from './store/json-file.ts';
+import { StoreCorruptError } from './store/store.ts';
+import { startBot } from './bot.ts';
+
+/** Entry point: one clear line on a bad start, a clean exit on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfigFromProcess();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example and the README's configuration section.\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let bot;
+  try {
+    bot = await startBot(config, { logger });
+  } catch (error) {
+    if (error instanceof StoreCorruptError || error instanceof StoreLockedError) {
+      logger.error(error.message);
+      process.exit(78);
+    }
+    logger.error('the bot could not start', errorFields(error));
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    logger.info(`${signal} received: stopping`);
+    const hard = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    hard.unref();
+    bot
+      .stop(8_000)
+      .then(() => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error('shutdown failed', errorFields(error));
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

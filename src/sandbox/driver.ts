@@ -1,0 +1,185 @@
+import { createHmac } from 'node:crypto';
+import type { SlackSimulator } from './slack.ts';
+
+/**
+ * Plays Slack's side of the HTTP interface: builds slash commands, view
+ * submissions, button clicks and events the way Slack sends them, signs them
+ * with the signing secret (v0 HMAC-SHA256 over `v0:<timestamp>:<body>`), posts
+ * them to the bot's /slack/events, and applies the bot's answer to the
+ * simulated Slack (a view_submission's response_action changes the modal).
+ */
+
+export type SignOptions = {
+  /** Seconds to shift the timestamp by (negative: an old request). */
+  skewSeconds?: number;
+  /** Sign with another secret (a forged request). */
+  secret?: string;
+  /** Send no signature headers at all. */
+  unsigned?: boolean;
+  /** Slack's retry headers. */
+  retryNum?: number;
+};
+
+export type DriverResponse = { status: number; body: unknown; text: string; ms: number };
+
+export class SlackDriver {
+  readonly url: string;
+  readonly secret: string;
+  readonly slack: SlackSimulator;
+  readonly teamId: string;
+
+  constructor(options: { url: string; signingSecret: string; slack: SlackSimulator; teamId: string }) {
+    this.url = options.url;
+    this.secret = options.signingSecret;
+    this.slack = options.slack;
+    this.teamId = options.teamId;
+  }
+
+  async send(body: string, contentType: string, options: SignOptions = {}): Promise<DriverResponse> {
+    const timestamp = Math.floor(Date.now() / 1000) + (options.skewSeconds ?? 0);
+    const signature = `v0=${createHmac('sha256', options.secret ?? this.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (!options.unsigned) {
+      headers['x-slack-request-timestamp'] = String(timestamp);
+      headers['x-slack-signature'] = signature;
+    }
+    if (options.retryNum !== undefined) {
+      headers['x-slack-retry-num'] = String(options.retryNum);
+      headers['x-slack-retry-reason'] = 'http_timeout';
+    }
+    const started = performance.now();
+    const response = await fetch(this.url, { method: 'POST', headers, body });
+    const text = await response.text();
+    const ms = performance.now() - started;
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // plain text answer
+    }
+    return { status: response.status, body: parsed, text, ms };
+  }
+
+  /** A slash command, as Slack posts it (form-encoded). */
+  command(userId: string, text = '', options: SignOptions & { channelId?: string } = {}) {
+    const channelId = options.channelId ?? 'C0GENERAL';
+    const form = new URLSearchParams({
+      token: 'deprecated-verification-token',
+      team_id: this.teamId,
+      team_domain: 'sandbox',
+      channel_id: channelId,
+      channel_name: 'general',
+      user_id: userId,
+      user_name: userId.toLowerCase(),
+      command: '/onboard',
+      text,
+      api_app_id: 'A0SANDBOX',
+      is_enterprise_install: 'false',
+      response_url: this.slack.responseUrl({ channel: channelId, userId }),
+      trigger_id: this.slack.mintTriggerId({ userId }),
+    });
+    return this.send(form.toString(), 'application/x-www-form-urlencoded', options);
+  }
+
+  private interaction(payload: Record<string, unknown>, options: SignOptions = {}) {
+    const form = new URLSearchParams({ payload: JSON.stringify(payload) });
+    return this.send(form.toString(), 'application/x-www-form-urlencoded', options);
+  }
+
+  /**
+   * Submits the modal `viewId` with `values` (block_id → action_id → element
+   * state), then applies the bot's answer to the simulated view.
+   */
+  async submitView(
+    viewId: string,
+    userId: string,
+    values: Record<string, Record<string, unknown>>,
+    options: SignOptions = {},
+  ): Promise<DriverResponse & { viewErrors: string[] }> {
+    const view = this.slack.viewPayload(viewId);
+    if (!view) throw new Error(`no view ${viewId} in the simulator`);
+    const response = await this.interaction(
+      {
+        type: 'view_submission',
+        team: { id: this.teamId, domain: 'sandbox' },
+        user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
+        api_app_id: 'A0SANDBOX',
+        token: 'deprecated-verification-token',
+        trigger_id: this.slack.mintTriggerId({ userId, viewId }),
+        view: { ...view, state: { values } },
+        response_urls: [],
+        is_enterprise_install: false,
+      },
+      options,
+    );
+    const ack = response.body && typeof response.body === 'object' ? (response.body as Record<string, unknown>) : undefined;
+    const viewErrors = response.status === 200 ? this.slack.applyViewAck(viewId, ack) : [];
+    return { ...response, viewErrors };
+  }
+
+  /** Clicks a button in a message posted in `channel` (ts) or in a view. */
+  click(
+    userId: string,
+    button: { action_id: string; value?: string; block_id?: string },
+    where: { channel: string; ts: string; ephemeral?: boolean; blocks?: unknown[] } | { viewId: string },
+    options: SignOptions = {},
+  ) {
+    const action = {
+      type: 'button',
+      action_id: button.action_id,
+      block_id: button.block_id ?? 'b',
+      value: button.value,
+      text: { type: 'plain_text', text: 'button' },
+      action_ts: String(Date.now() / 1000),
+    };
+    const base = {
+      type: 'block_actions',
+      team: { id: this.teamId, domain: 'sandbox' },
+      user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
+      api_app_id: 'A0SANDBOX',
+      token: 'deprecated-verification-token',
+      trigger_id: this.slack.mintTriggerId({ userId }),
+      actions: [action],
+      is_enterprise_install: false,
+    };
+    if ('viewId' in where) {
+      const view = this.slack.viewPayload(where.viewId);
+      return this.interaction({ ...base, container: { type: 'view', view_id: where.viewId }, view }, options);
+    }
+    const message = this.slack.messages.find((m) => m.channel === where.channel && m.ts === where.ts);
+    return this.interaction(
+      {
+        ...base,
+        container: { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: Boolean(where.ephemeral) },
+        channel: { id: where.channel, name: 'channel' },
+        message: { type: 'message', ts: where.ts, text: message?.text ?? '', blocks: where.blocks ?? message?.blocks ?? [] },
+        response_url: this.slack.responseUrl({ channel: where.channel, userId, messageTs: where.ts }),
+      },
+      options,
+    );
+  }
+
+  /** An Events API callback. */
+  event(event: Record<string, unknown>, options: SignOptions = {}) {
+    const body = JSON.stringify({
+      token: 'deprecated-verification-token',
+      team_id: this.teamId,
+      api_app_id: 'A0SANDBOX',
+      event: { event_ts: String(Date.now() / 1000), ...event },
+      type: 'event_callback',
+      event_id: `Ev${Date.now()}`,
+      event_time: Math.floor(Date.now() / 1000),
+    });
+    return this.send(body, 'application/json', options);
+  }
+}
+
+/** Finds a button by action_id prefix in a list of blocks. */
+export function findButton(blocks: unknown[] | undefined, prefix: string) {
+  for (const block of (blocks ?? []) as { type: string; block_id?: string; elements?: { type: string; action_id: string; value?: string }[] }[]) {
+    if (block.type !== 'actions') continue;
+    const button = block.elements?.find((e) => e.type === 'button' && e.action_id.startsWith(prefix));
+    if (button) return { ...button, block_id: block.block_id };
+  }
+  return undefined;
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createOpentactSimulator, type OpentactSimulator } from './opentact.ts';
+import { createSlackSimulator, type SlackSimulator } from './slack.ts';
+import { createSlykSimulator, type SlykSimulator } from './slyk.ts';
+import { createUserMgmtSimulator, type UserMgmtSimulator } from './usermgmt.ts';
+
+/**
+ * A whole world of simulators (Slack Web API, Opentact, UserMgmt, Slyk) with
+ * throw-away credentials, and the environment that points the real bot at it.
+ * Used by the e2e tests, the demo and `npm run sandbox`.
+ */
+
+export const SANDBOX = {
+  teamId: 'T0SANDBOX',
+  admin: 'U0ADMIN01',
+  member: 'U0MEMBER1',
+  owner: 'U0OWNER01',
+  digestChannel: 'C0DIGEST1',
+  connection: '66eb0a8a-571e-41b1-8f50-4d97275cfab7',
+  domain: 'sandbox.sip.opentact.org',
+  // Sandbox-only credentials: they open nothing but these local simulators.
+  slackBotToken: 'xoxb-sandbox-bot-token',
+  signingSecret: 'sandboxsigningsecret000000000000',
+  opentactToken: 'sandbox-opentact-jwt',
+  usermgmtToken: 'sandbox-usermgmt-bearer',
+  slykApiKey: 'sandbox-slyk-api-key',
+} as const;
+
+export type World = {
+  slack: SlackSimulator;
+  opentact: OpentactSimulator;
+  usermgmt: UserMgmtSimulator;
+  slyk: SlykSimulator;
+  /** Environment for loadConfig (merge overrides on top). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+};
+
+export type WorldOptions = {
+  /** Slack users; default an admin (by ONBOARDING_ADMINS), a workspace owner and a member. */
+  now?: () => Date;
+  dataFile?: string;
+};
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const now = options.now ?? (() => new Date());
+  const slack = createSlackSimulator({
+    botToken: SANDBOX.slackBotToken,
+    teamId: SANDBOX.teamId,
+    now: () => now().getTime(),
+    users: [
+      { id: SANDBOX.admin, name: 'grace', realName: 'Grace Hopper', email: 'grace@example.com' },
+      { id: SANDBOX.owner, name: 'owner', realName: 'Olive Owner', isOwner: true, isAdmin: true },
+      { id: SANDBOX.member, name: 'linus', realName: 'Linus Member', email: 'linus@example.com' },
+    ],
+    channels: [{ id: SANDBOX.digestChannel, name: 'telephony-onboarding', isMember: true }],
+  });
+  const opentact = createOpentactSimulator({
+    token: SANDBOX.opentactToken,
+    connections: [SANDBOX.connection],
+    domain: SANDBOX.domain,
+  });
+  // The identity platform knows the users that exist in Opentact.
+  const usermgmt = createUserMgmtSimulator({
+    token: SANDBOX.usermgmtToken,
+    knownUsers: (id) => opentact.state.users.has(id),
+    now,
+  });
+  const slyk = createSlykSimulator({ apiKey: SANDBOX.slykApiKey, now });
+  await Promise.all([slack.start(), opentact.server.start(), usermgmt.start(), slyk.start()]);
+  const dataFile = options.dataFile ?? join(mkdtempSync(join(tmpdir(), 'onboard-sandbox-')), 'db.json');
+  const env: Record<string, string> = {
+    SLACK_BOT_TOKEN: SANDBOX.slackBotToken,
+    SLACK_SIGNING_SECRET: SANDBOX.signingSecret,
+    SLACK_API_URL: slack.url.replace(/\/$/, ''),
+    PORT: '0',
+    OPENTACT_API_URL: opentact.server.url,
+    OPENTACT_TOKEN: SANDBOX.opentactToken,
+    OPENTACT_SIP_CONNECTION_UUID: SANDBOX.connection,
+    OPENTACT_SIP_DOMAIN: SANDBOX.domain,
+    USERMGMT_API_URL: usermgmt.url,
+    USERMGMT_TOKEN: SANDBOX.usermgmtToken,
+    SLYK_API_URL: slyk.url,
+    SLYK_API_KEY: SANDBOX.slykApiKey,
+    ONBOARDING_ADMINS: SANDBOX.admin,
+    DIGEST_CHANNEL: SANDBOX.digestChannel,
+    DATA_FILE: dataFile,
+    LOG_LEVEL: 'error',
+  };
+  return {
+    slack,
+    opentact,
+    usermgmt,
+    slyk,
+    env,
+    async close() {
+      await Promise.all([slack.close(), opentact.server.close(), usermgmt.close(), slyk.close()]);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { KnownBlock } from '@slack/types';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Clock } from '../onboarding/clock.ts';
+import type { OnboardingService } from '../onboarding/service.ts';
+import type { Store } from '../store/store.ts';
+import type { Authorizer } from './authz.ts';
+import type { Notifier } from './notifier.ts';
+
+/** What the listeners need; built once in app.ts. */
+export type SlackContext = {
+  config: Config;
+  service: OnboardingService;
+  store: Store;
+  logger: Logger;
+  clock: Clock;
+  authz: Authorizer;
+  notifier: Notifier;
+  /** Posts the digest now (the jobs module provides it). */
+  postDigest: (
+    requestedBy: string,
+  ) => Promise<{ posted: boolean; channel?: string | undefined; text: string; blocks: KnownBlock[] }>;
+};

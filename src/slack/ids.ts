@@ -1,0 +1,50 @@
+/** Every callback_id, block_id and action_id the bot uses, in one place. */
+
+export const COMMAND = '/onboard';
+
+export const CALLBACK = {
+  onboardModal: 'onboard_modal',
+  revokeModal: 'revoke_modal',
+  progress: 'onboard_progress',
+  refusal: 'onboard_refused',
+} as const;
+
+/** Input blocks of the onboarding modal. Validation errors are keyed by these. */
+export const INPUT = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  email: 'email',
+  phone: 'phone',
+  login: 'login',
+  lifetime: 'lifetime',
+  channels: 'channels',
+  note: 'note',
+} as const;
+export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
+
+/** Each input's element action_id is `<block_id>_input`. */
+export const inputActionId = (blockId: InputBlockId) => `${blockId}_input` as const;
+
+export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
+
+/**
+ * Buttons acting on one onboarding carry its id in `value`; their action_id is
+ * `<verb>:<id>` so that many items in one message stay unique.
+ */
+export const ACTION = {
+  extend: 'extend',
+  resend: 'resend',
+  revoke: 'revoke',
+  retry: 'retry',
+  editRetry: 'edit_retry',
+} as const;
+export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
+
+export const actionId = (verb: ActionVerb, recordId: string) => `${verb}:${recordId}`;
+export const actionPattern = (verb: ActionVerb) => new RegExp(`^${verb}:`);
+
+/** Blocks describing one onboarding in a message: replaced in place after an action. */
+export const itemBlockId = (recordId: string) => `item:${recordId}`;
+export const itemActionsBlockId = (recordId: string) => `actions:${recordId}`;
+export const isItemBlock = (blockId: string | undefined, recordId: string) =>
+  blockId === itemBlockId(recordId) || blockId === itemActionsBlockId(recordId);

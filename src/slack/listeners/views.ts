@@ -1,0 +1,101 @@
+import type { App } from '@slack/bolt';
+import { errorFields } from '../../log.ts';
+import { ActionRefused, describeError } from '../../onboarding/service.ts';
+import type { RevokeMode } from '../../onboarding/service.ts';
+import { CALLBACK, INPUT, REVOKE_INPUT } from '../ids.ts';
+import type { SlackContext } from '../context.ts';
+import { validateModal } from '../validation.ts';
+import { refusalView } from '../views/lists.ts';
+import { type ModalMetadata, progressView } from '../views/onboard.ts';
+import { displayName } from '../../onboarding/model.ts';
+import { applyOutcome, type RevokeMetadata, takePendingBlocks } from './actions.ts';
+
+/** Submissions of the onboarding modal and the revoke dialog. */
+export function registerViews(app: App, ctx: SlackContext): void {
+  app.view(CALLBACK.onboardModal, async ({ ack, body, view, client }) => {
+    const userId = body.user.id;
+    if (!(await ctx.authz.isAllowed(userId))) {
+      await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
+      return;
+    }
+    const enabled = ctx.service.enabledChannels();
+    const result = validateModal(view.state.values as never, enabled);
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: result.errors });
+      return;
+    }
+    const metadata = parseMetadata<ModalMetadata>(view.private_metadata);
+    const { input } = result;
+    const clash = ctx.store
+      .all()
+      .find(
+        (r) =>
+          r.person.login.toLowerCase() === input.person.login.toLowerCase() &&
+          r.id !== metadata.retryOf &&
+          r.state !== 'revoked' &&
+          !(r.state === 'failed' && !r.sipUser) &&
+          r.submissionKey !== view.id,
+      );
+    if (clash) {
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [INPUT.login]: `${input.person.login} is already used for ${displayName(clash.person)} (${clash.state}). Choose another login.`,
+        },
+      });
+      return;
+    }
+
+    // Registered in memory at once (persisted right after the ack): a second delivery finds it.
+    const request = { submissionKey: view.id, requestedBy: userId, ...input };
+    const creating = metadata.retryOf
+      ? ctx.service.amend(metadata.retryOf, userId, input).then((record) => ({ record, created: true }))
+      : ctx.service.create(request);
+    await ack({ response_action: 'update', view: progressView(displayName(input.person), input.channels) });
+
+    try {
+      const { record, created } = await creating;
+      if (!created) return; // Slack retried or the button was double-clicked: one onboarding only.
+      await ctx.store.update(record.id, (draft) => {
+        draft.slack = { ...draft.slack, viewId: view.id };
+      });
+      const final = await ctx.service.run(record.id);
+      await ctx.notifier.reportOnboarding(final);
+    } catch (error) {
+      ctx.logger.error('onboarding could not run', errorFields(error));
+      const message = error instanceof ActionRefused ? error.message : describeError(error);
+      await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${message}`);
+      await client.chat
+        .postMessage({ channel: userId, text: `:x: The onboarding could not run: ${message}` })
+        .catch(() => undefined);
+    }
+  });
+
+  app.view(CALLBACK.revokeModal, async ({ ack, body, view, client }) => {
+    const userId = body.user.id;
+    if (!(await ctx.authz.isAllowed(userId))) {
+      await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
+      return;
+    }
+    const metadata = parseMetadata<RevokeMetadata>(view.private_metadata);
+    const selected = view.state.values[REVOKE_INPUT.mode]?.[`${REVOKE_INPUT.mode}_input`]?.selected_option?.value;
+    const mode: RevokeMode = selected === 'deactivate' || selected === 'remove' ? selected : 'keep';
+    await ack();
+    await applyOutcome(ctx, client, {
+      userId,
+      recordId: metadata.recordId,
+      container: metadata.container,
+      blocks: takePendingBlocks(view.id),
+      run: () => ctx.service.revoke(metadata.recordId, userId, mode),
+      verb: 'revoked the invitation',
+    });
+  });
+}
+
+function parseMetadata<T extends object>(text: string | undefined): Partial<T> & T {
+  try {
+    return (text ? JSON.parse(text) : {}) as Partial<T> & T;
+  } catch {
+    return {} as Partial<T> & T;
+  }
+}

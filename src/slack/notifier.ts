@@ -1,0 +1,118 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../log.ts';
+import { errorFields } from '../log.ts';
+import type { Clock } from '../onboarding/clock.ts';
+import type { OnboardingRecord } from '../onboarding/model.ts';
+import type { Store } from '../store/store.ts';
+import { auditLine, resultBlocks, resultText, resultView } from './views/onboard.ts';
+
+/** Slack Web API errors that mean the bot's setup needs fixing, with the fix. */
+export const SLACK_FIXES: Record<string, string> = {
+  not_in_channel: 'invite the bot to the channel (/invite @bot) or add the chat:write.public scope',
+  channel_not_found: 'check DIGEST_CHANNEL: it must be a channel ID (C…) the bot can see',
+  missing_scope: 'add the missing scope in the app settings (see manifest.yml) and reinstall the app',
+  invalid_auth: 'check SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token)',
+  not_authed: 'SLACK_BOT_TOKEN is missing',
+};
+
+export function slackErrorCode(error: unknown): string | undefined {
+  return (error as { data?: { error?: string } }).data?.error;
+}
+
+/**
+ * Reports outcomes back to Slack: the requester's modal and DM, and the audit
+ * line in DIGEST_CHANNEL. Failures to report are logged with the fix; they never
+ * undo or block the work that was done.
+ */
+export class Notifier {
+  private readonly client: WebClient;
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly auditChannel: string | undefined;
+
+  constructor(options: { client: WebClient; store: Store; logger: Logger; clock: Clock; auditChannel: string | undefined }) {
+    this.client = options.client;
+    this.store = options.store;
+    this.log = options.logger;
+    this.clock = options.clock;
+    this.auditChannel = options.auditChannel;
+  }
+
+  /** The outcome of an onboarding: modal, DM (kept up to date later), audit line. */
+  async reportOnboarding(record: OnboardingRecord): Promise<void> {
+    const now = this.clock();
+    const tasks: Promise<unknown>[] = [];
+    if (record.slack.viewId) {
+      tasks.push(
+        this.client.views
+          .update({ view_id: record.slack.viewId, view: resultView(record, now) })
+          .catch((error) => this.log.debug('could not update the modal (closed?)', errorFields(error))),
+      );
+    }
+    tasks.push(this.dmResult(record));
+    tasks.push(this.audit(auditLine(record)));
+    await Promise.all(tasks);
+  }
+
+  /** Sends (or updates) the requester's result message. */
+  async dmResult(record: OnboardingRecord): Promise<void> {
+    const blocks = resultBlocks(record, this.clock());
+    const text = resultText(record);
+    try {
+      if (record.slack.channel && record.slack.ts) {
+        await this.client.chat.update({ channel: record.slack.channel, ts: record.slack.ts, text, blocks });
+        return;
+      }
+      const opened = await this.client.conversations.open({ users: record.requestedBy });
+      const channel = opened.channel?.id;
+      if (!channel) return;
+      const posted = await this.client.chat.postMessage({ channel, text, blocks });
+      await this.store.update(
+        record.id,
+        (draft) => {
+          draft.slack = { ...draft.slack, channel, ...(posted.ts ? { ts: posted.ts } : {}) };
+        },
+        this.clock(),
+      );
+    } catch (error) {
+      this.warn('could not send the result to the requester', error);
+    }
+  }
+
+  /** One line in DIGEST_CHANNEL, when configured. */
+  async audit(text: string): Promise<void> {
+    if (!this.auditChannel) return;
+    await this.post(this.auditChannel, text).catch(() => undefined);
+  }
+
+  async post(channel: string, text: string, blocks?: KnownBlock[]): Promise<string | undefined> {
+    await this.pace(channel);
+    try {
+      const result = await this.client.chat.postMessage({ channel, text, ...(blocks ? { blocks } : {}) });
+      return result.ts;
+    } catch (error) {
+      this.warn(`could not post to ${channel}`, error);
+      throw error;
+    }
+  }
+
+  /**
+   * chat.postMessage allows about one message per second per channel: posts to
+   * the same channel are spaced at least `minIntervalMs` apart (in call order).
+   */
+  private readonly nextSlot = new Map<string, number>();
+  minIntervalMs = 1_000;
+  private async pace(channel: string): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.nextSlot.get(channel) ?? 0);
+    this.nextSlot.set(channel, at + this.minIntervalMs);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+
+  private warn(what: string, error: unknown): void {
+    const code = slackErrorCode(error);
+    this.log.warn(what, { ...errorFields(error), slackError: code, fix: code ? SLACK_FIXES[code] : undefined });
+  }
+}

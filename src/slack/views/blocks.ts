@@ -1,0 +1,76 @@
+import type { Button, KnownBlock } from '@slack/types';
+
+/** Small, typed Block Kit helpers. Every user-provided string goes through `esc`. */
+
+/** Escapes text for mrkdwn (Slack's three control characters). */
+export const esc = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Slack clips nothing for us: keep within a limit, marking the cut. */
+export const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+export const plain = (text: string, max = 150) => ({ type: 'plain_text' as const, text: clip(text, max), emoji: true });
+
+export const header = (text: string): KnownBlock => ({ type: 'header', text: plain(text, 150) });
+
+export const section = (text: string, blockId?: string): KnownBlock => ({
+  type: 'section',
+  ...(blockId ? { block_id: blockId } : {}),
+  text: { type: 'mrkdwn', text: clip(text, 3000) },
+});
+
+export const fieldsSection = (fields: string[], blockId?: string): KnownBlock => ({
+  type: 'section',
+  ...(blockId ? { block_id: blockId } : {}),
+  fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn' as const, text: clip(text, 2000) })),
+});
+
+export const context = (...texts: string[]): KnownBlock => ({
+  type: 'context',
+  elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn' as const, text: clip(text, 3000) })),
+});
+
+export const divider = (): KnownBlock => ({ type: 'divider' });
+
+export const button = (
+  text: string,
+  actionId: string,
+  value: string,
+  style?: 'primary' | 'danger',
+  confirm?: Button['confirm'],
+): Button => ({
+  type: 'button',
+  text: plain(text, 75),
+  action_id: actionId,
+  value,
+  ...(style ? { style } : {}),
+  ...(confirm ? { confirm } : {}),
+});
+
+export const actions = (blockId: string, elements: Button[]): KnownBlock => ({
+  type: 'actions',
+  block_id: blockId,
+  elements: elements.slice(0, 25),
+});
+
+export const user = (id: string) => (id === 'system' ? 'the bot' : `<@${id}>`);
+
+/** A date for people: "Tue, 1 Dec 2026, 09:00 UTC". */
+export function formatDate(iso: string | Date, timeZone = 'UTC'): string {
+  const date = typeof iso === 'string' ? new Date(iso) : iso;
+  return `${new Intl.DateTimeFormat('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+  }).format(date)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
+}
+
+/** Slack's own date formatting (shown in the reader's time zone), with a fallback. */
+export function slackDate(iso: string, fallbackTimeZone = 'UTC'): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${formatDate(iso, fallbackTimeZone)}>`;
+}

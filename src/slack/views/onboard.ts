@@ -1,0 +1,251 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import { CHANNEL_LABEL, type Channel, displayName, type OnboardingRecord, STEP_LABEL, STEPS } from '../../onboarding/model.ts';
+import { CALLBACK, INPUT, inputActionId } from '../ids.ts';
+import { context, esc, header, plain, section } from './blocks.ts';
+import { deliveryLine, expiryText, recordButtons, statusBlocks } from './record.ts';
+import { actions } from './blocks.ts';
+import { itemActionsBlockId } from '../ids.ts';
+
+export type ModalDefaults = {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  login?: string;
+  lifetimeDays: number;
+  channels?: Channel[];
+  note?: string;
+};
+
+export type ModalMetadata = {
+  /** The failed record this submission corrects (Edit and retry). */
+  retryOf?: string;
+};
+
+const CHANNEL_CHOICES: { value: string; channels: Channel[]; label: string }[] = [
+  { value: 'both', channels: ['sms', 'email'], label: 'SMS and e-mail' },
+  { value: 'sms', channels: ['sms'], label: 'SMS only' },
+  { value: 'email', channels: ['email'], label: 'E-mail only' },
+];
+
+export function channelChoice(value: string | undefined): Channel[] | undefined {
+  return CHANNEL_CHOICES.find((c) => c.value === value)?.channels;
+}
+
+/** The `/onboard` modal. Only configured channels are offered. */
+export function onboardModal(
+  enabled: Channel[],
+  defaults: ModalDefaults,
+  metadata: ModalMetadata = {},
+  notice?: string,
+): ModalView {
+  const text = (blockId: (typeof INPUT)[keyof typeof INPUT], label: string, opts: { max: number; min?: number; placeholder?: string; hint?: string; initial?: string | undefined; optional?: boolean; multiline?: boolean }): KnownBlock => ({
+    type: 'input',
+    block_id: blockId,
+    label: plain(label, 2000),
+    optional: opts.optional ?? false,
+    ...(opts.hint ? { hint: plain(opts.hint, 2000) } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: inputActionId(blockId),
+      max_length: opts.max,
+      ...(opts.min ? { min_length: opts.min } : {}),
+      ...(opts.multiline ? { multiline: true } : {}),
+      ...(opts.placeholder ? { placeholder: plain(opts.placeholder) } : {}),
+      ...(opts.initial ? { initial_value: opts.initial } : {}),
+    },
+  });
+  const choices = CHANNEL_CHOICES.filter((c) => c.channels.every((ch) => enabled.includes(ch)));
+  const wanted = defaults.channels ?? enabled;
+  const initialChoice = choices.find((c) => c.channels.length === wanted.length && c.channels.every((ch) => wanted.includes(ch))) ?? choices[0];
+
+  const blocks: KnownBlock[] = [];
+  if (notice) blocks.push(section(`:warning: ${esc(notice)}`));
+  blocks.push(
+    text(INPUT.firstName, 'First name', { max: 24, placeholder: 'Ada', initial: defaults.firstName }),
+    text(INPUT.lastName, 'Last name', { max: 24, placeholder: 'Lovelace', initial: defaults.lastName }),
+    {
+      type: 'input',
+      block_id: INPUT.email,
+      label: plain('Work e-mail'),
+      hint: plain('6–80 characters. The e-mail invitation goes here.'),
+      element: {
+        type: 'email_text_input',
+        action_id: inputActionId(INPUT.email),
+        placeholder: plain('ada@example.com'),
+        ...(defaults.email ? { initial_value: defaults.email } : {}),
+      },
+    },
+    text(INPUT.phone, 'Mobile number', {
+      max: 20,
+      placeholder: '+4915112345678',
+      hint: 'International format (E.164): a plus sign, the country code and the number. The SMS invitation goes here.',
+      initial: defaults.phone,
+    }),
+    text(INPUT.login, 'SIP login', {
+      max: 15,
+      optional: true,
+      placeholder: 'Leave empty to use first.last',
+      hint: '7–15 characters: letters, digits, dot, dash or underscore. Empty: made from the name (e.g. ada.lovelace).',
+      initial: defaults.login,
+    }),
+    {
+      type: 'input',
+      block_id: INPUT.lifetime,
+      label: plain('Invite lifetime (days)'),
+      hint: plain('How long the invitation stays valid: 1 to 90 days.'),
+      element: {
+        type: 'number_input',
+        action_id: inputActionId(INPUT.lifetime),
+        is_decimal_allowed: false,
+        min_value: '1',
+        max_value: '90',
+        initial_value: String(defaults.lifetimeDays),
+      },
+    },
+  );
+  if (initialChoice) {
+    blocks.push({
+      type: 'input',
+      block_id: INPUT.channels,
+      label: plain('How to invite'),
+      element: {
+        type: 'radio_buttons',
+        action_id: inputActionId(INPUT.channels),
+        options: choices.map((c) => ({ text: plain(c.label, 75), value: c.value })),
+        initial_option: { text: plain(initialChoice.label, 75), value: initialChoice.value },
+      },
+    });
+  } else {
+    blocks.push(
+      context(':warning: No invitation channel is configured (SMS needs USERMGMT_*, e-mail needs SLYK_API_KEY): the SIP user and invite are created, but nobody is notified.'),
+    );
+  }
+  blocks.push(
+    text(INPUT.note, 'Note (optional)', {
+      max: 500,
+      optional: true,
+      multiline: true,
+      placeholder: 'Team, start date, anything the audit trail should say',
+      initial: defaults.note,
+    }),
+  );
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.onboardModal,
+    title: plain('Onboard a member', 24),
+    submit: plain('Onboard', 24),
+    close: plain('Cancel', 24),
+    private_metadata: JSON.stringify(metadata),
+    blocks,
+  };
+}
+
+/** Shown while the pipeline runs (the submission is acknowledged with it). */
+export function progressView(name: string, channels: Channel[]): ModalView {
+  const steps = STEPS.filter((s) => s === 'sip_user' || s === 'invite' || channels.includes(s));
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.progress,
+    title: plain('Onboarding', 24),
+    close: plain('Close', 24),
+    blocks: [
+      section(`:hourglass_flowing_sand: *Onboarding ${esc(name)}…*`),
+      section(steps.map((s) => `:white_circle: ${STEP_LABEL[s]}`).join('\n')),
+      context('You can close this window: the result also arrives as a direct message.'),
+    ],
+  };
+}
+
+/** The modal's final state: the outcome of the pipeline. */
+export function resultView(record: OnboardingRecord, now: Date): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.progress,
+    title: plain(record.state === 'failed' ? 'Onboarding failed' : 'Onboarding done', 24),
+    close: plain('Close', 24),
+    blocks: resultBlocks(record, now),
+  };
+}
+
+/** Result of an onboarding for the requester (modal and DM). Never a secret. */
+export function resultBlocks(record: OnboardingRecord, now: Date): KnownBlock[] {
+  const name = displayName(record.person);
+  const blocks: KnownBlock[] = [];
+  if (record.state === 'failed') {
+    const step = record.failedStep ? record.steps[record.failedStep] : undefined;
+    blocks.push(header(`Onboarding ${name} failed`));
+    blocks.push(
+      section(
+        `:x: *${record.failedStep ? STEP_LABEL[record.failedStep] : 'A step'} failed:* ${esc(step?.reason ?? 'unknown reason')}` +
+          (step?.fields ? `\n${Object.entries(step.fields).map(([f, m]) => `• *${esc(fieldLabel(f))}*: ${esc(m)}`).join('\n')}` : ''),
+      ),
+    );
+    blocks.push(section(existsUpstream(record)));
+  } else {
+    blocks.push(header(`${name} is invited`));
+  }
+  blocks.push(
+    section(
+      `*Login:* \`${esc(record.person.login)}\`\n*E-mail:* ${esc(record.person.email)}\n*Mobile:* ${esc(record.person.phone)}\n` +
+        `*Invite expires:* ${expiryText(record, now)}\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
+    ),
+  );
+  const buttons = recordButtons(record);
+  if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
+  if (record.state === 'failed') {
+    blocks.push(context('Retry runs the failed step again; steps that succeeded are not repeated. `/onboard status` shows every step.'));
+  }
+  return blocks;
+}
+
+export function resultText(record: OnboardingRecord): string {
+  const name = displayName(record.person);
+  return record.state === 'failed'
+    ? `Onboarding ${name} failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}.`
+    : `${name} is invited (login ${record.person.login}).`;
+}
+
+/** What exists upstream for a failed record, so nothing is orphaned silently. */
+function existsUpstream(record: OnboardingRecord): string {
+  const parts: string[] = [];
+  parts.push(record.sipUser ? `SIP user \`${esc(record.sipUser.login)}\` exists` : 'no SIP user was created');
+  parts.push(record.invite ? 'the SIP user invite exists' : 'no SIP user invite was created');
+  return `*In Opentact:* ${parts.join('; ')}.`;
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  'body.login': 'SIP login',
+  login: 'SIP login',
+  'body.email': 'E-mail',
+  email: 'E-mail',
+  'body.phone_number': 'Mobile number',
+  phone_number: 'Mobile number',
+  'body.first_name': 'First name',
+  'body.last_name': 'Last name',
+};
+export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
+
+/** Maps upstream field names onto the modal's blocks (for Edit and retry). */
+export const UPSTREAM_FIELD_TO_INPUT: Record<string, (typeof INPUT)[keyof typeof INPUT]> = {
+  'body.login': INPUT.login,
+  login: INPUT.login,
+  'body.email': INPUT.email,
+  email: INPUT.email,
+  'body.phone_number': INPUT.phone,
+  phone_number: INPUT.phone,
+  'body.first_name': INPUT.firstName,
+  'body.last_name': INPUT.lastName,
+};
+
+/** The audit line in DIGEST_CHANNEL. */
+export function auditLine(record: OnboardingRecord): string {
+  const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
+  const outcome =
+    record.state === 'failed'
+      ? `failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}`
+      : `invited via ${channels}`;
+  return `<@${record.requestedBy}> onboarded *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`): ${outcome}.`;
+}
+
+export { statusBlocks };

@@ -1,0 +1,111 @@
+import type { Button, KnownBlock } from '@slack/types';
+import { relativeTime } from '../../onboarding/clock.ts';
+import {
+  CHANNEL_LABEL,
+  type Channel,
+  displayName,
+  type OnboardingRecord,
+  STEP_LABEL,
+  STEPS,
+} from '../../onboarding/model.ts';
+import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
+import { actions, button, context, esc, section, slackDate, user } from './blocks.ts';
+
+/** How one onboarding is described in messages, lists, the digest and the Home tab. */
+
+export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
+  provisioning: ':hourglass_flowing_sand: provisioning',
+  pending: ':envelope: invited',
+  failed: ':x: failed',
+  accepted: ':white_check_mark: accepted',
+  expired: ':alarm_clock: expired',
+  revoked: ':no_entry_sign: revoked',
+};
+
+const DELIVERY_ICON = { pending: ':hourglass:', sent: ':white_check_mark:', failed: ':x:', skipped: ':heavy_minus_sign:' } as const;
+
+export function deliveryLine(record: OnboardingRecord, channel: Channel): string {
+  const delivery = record.deliveries[channel];
+  const reason = delivery.reason ? ` — ${esc(delivery.reason)}` : '';
+  return `${DELIVERY_ICON[delivery.status]} ${CHANNEL_LABEL[channel]}: ${delivery.status}${reason}`;
+}
+
+export function expiryText(record: OnboardingRecord, now: Date): string {
+  if (!record.invite) return 'no invite yet';
+  const at = new Date(record.invite.expiresAt);
+  return `${slackDate(record.invite.expiresAt)} (${relativeTime(at, now)})`;
+}
+
+/** One line per person: name, login, channels, state, expiry. */
+export function summaryLine(record: OnboardingRecord, now: Date): string {
+  const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
+  return (
+    `*${esc(displayName(record.person))}* · \`${esc(record.person.login)}\` · ${channels} · ` +
+    `${STATE_BADGE[record.state]} · expires ${expiryText(record, now)} · invited by ${user(record.requestedBy)}`
+  );
+}
+
+/** The buttons that make sense for a record in its state. */
+export function recordButtons(record: OnboardingRecord): Button[] {
+  const id = record.id;
+  const buttons: Button[] = [];
+  const open = record.state === 'pending' || record.state === 'expired' || record.state === 'failed';
+  if (record.state === 'failed') {
+    buttons.push(button('Retry', actionId(ACTION.retry, id), id, 'primary'));
+    if (record.failedStep === 'sip_user' && record.steps.sip_user.fields) {
+      buttons.push(button('Edit and retry', actionId(ACTION.editRetry, id), id));
+    }
+  }
+  if (open && record.invite && !record.invite.goneAt) {
+    buttons.push(
+      button('Extend', actionId(ACTION.extend, id), id, record.state === 'failed' ? undefined : 'primary'),
+    );
+    if (record.state !== 'expired') buttons.push(button('Resend', actionId(ACTION.resend, id), id));
+  }
+  if (open && (record.invite || record.sipUser)) {
+    buttons.push(button('Revoke', actionId(ACTION.revoke, id), id, 'danger'));
+  }
+  return buttons;
+}
+
+/** An item: a section and its buttons, with block ids that let an action replace them in place. */
+export function itemBlocks(record: OnboardingRecord, now: Date, extra?: string): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    section(extra ? `${summaryLine(record, now)}\n${extra}` : summaryLine(record, now), itemBlockId(record.id)),
+  ];
+  const buttons = recordButtons(record);
+  if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
+  return blocks;
+}
+
+/** Replaces an item after an action: who did what and when, so nobody acts twice. */
+export function actedItemBlocks(record: OnboardingRecord, now: Date, by: string, what: string): KnownBlock[] {
+  return [
+    ...itemBlocks(record, now),
+    context(`${user(by)} ${esc(what)} · ${slackDate(now.toISOString())}`),
+  ];
+}
+
+/** Every step and delivery of one onboarding, with its audit trail. */
+export function statusBlocks(record: OnboardingRecord, now: Date): KnownBlock[] {
+  const steps = STEPS.map((name) => {
+    const step = record.steps[name];
+    const icon = { todo: ':white_circle:', running: ':hourglass_flowing_sand:', done: ':white_check_mark:', failed: ':x:', skipped: ':heavy_minus_sign:' }[step.status];
+    const fields = step.fields ? ` (${Object.entries(step.fields).map(([f, m]) => `${f}: ${m}`).join('; ')})` : '';
+    return `${icon} ${STEP_LABEL[name]}: ${step.status}${step.reason ? ` — ${esc(step.reason)}${esc(fields)}` : ''}`;
+  });
+  const audit = record.audit
+    .slice(-12)
+    .map((entry) => `• ${slackDate(entry.at)} ${user(entry.by)} ${esc(entry.action.replace(/_/g, ' '))}${entry.detail ? `: ${esc(entry.detail)}` : ''}`);
+  return [
+    ...itemBlocks(record, now),
+    section(
+      `*E-mail:* ${esc(record.person.email)}   *Mobile:* ${esc(record.person.phone)}\n` +
+        `*Requested:* ${slackDate(record.createdAt)} by ${user(record.requestedBy)}` +
+        (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
+    ),
+    section(`*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`),
+    section(`*Audit trail*${record.audit.length > 12 ? ` (last 12 of ${record.audit.length})` : ''}\n${audit.join('\n')}`),
+    ...(record.drift ? [context(`:warning: ${esc(record.drift)}`)] : []),
+  ];
+}

@@ -1,6 +1,6 @@
 import type { Config } from './config.ts';
-import { createLogger, errorFields, type Logger } from './log.ts';
 import { Jobs } from './jobs/jobs.ts';
+import { createLogger, errorFields, type Logger } from './log.ts';
 import { type Clock, systemClock } from './onboarding/clock.ts';
 import { OnboardingService, type Providers } from './onboarding/service.ts';
 import { createOpentactClient } from './providers/opentact.ts';
@@ -43,7 +43,9 @@ export function createProviders(config: Config): Providers {
     usermgmt: config.usermgmt
       ? createUserMgmtClient({ baseUrl: config.usermgmt.apiUrl, token: config.usermgmt.token })
       : undefined,
-    slyk: config.slyk ? createSlykClient({ baseUrl: config.slyk.apiUrl, apiKey: config.slyk.apiKey }) : undefined,
+    slyk: config.slyk
+      ? createSlykClient({ baseUrl: config.slyk.apiUrl, apiKey: config.slyk.apiKey })
+      : undefined,
   };
 }
 
@@ -71,10 +73,23 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     }),
     (app) => {
-      notifier = new Notifier({ client: app.client, store, logger, clock, auditChannel: config.digest.channel });
+      notifier = new Notifier({
+        client: app.client,
+        store,
+        logger,
+        clock,
+        auditChannel: config.digest.channel,
+      });
       if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
       const n = notifier;
-      jobs = new Jobs({ config, store, providers, clock, logger, post: (channel, text, blocks) => n.post(channel, text, blocks) });
+      jobs = new Jobs({
+        config,
+        store,
+        providers,
+        clock,
+        logger,
+        post: (channel, text, blocks) => n.post(channel, text, blocks),
+      });
       const j = jobs;
       return {
         config,
@@ -111,7 +126,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
   if (options.schedule !== false) {
     jobs!.start();
-    void jobs!.catchUp().catch((error) => logger.error('digest catch-up failed', errorFields(error)));
+    void jobs!
+      .catchUp()
+      .catch((error) => logger.error('digest catch-up failed', errorFields(error)));
   }
 
   let stopping: Promise<void> | undefined;
@@ -127,7 +144,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         await slack.stop();
         await jobs!.stop();
         const finished = await service.drain(timeoutMs);
-        if (!finished) logger.warn('stopped with steps still running; they resume at the next start');
+        if (!finished)
+          logger.warn('stopped with steps still running; they resume at the next start');
         await store.close();
       })();
       return stopping;

@@ -109,9 +109,13 @@ const EnvSchema = z.object({
     .min(1, { message: 'is required: the Opentact JWT sent as X-Auth-Token' }),
   OPENTACT_SIP_CONNECTION_UUID: z
     .string({ message: 'is required: the UUID of the SIP connection new users join' })
-    .regex(UUID, { message: 'should be a lower-case UUID like 66eb0a8a-571e-41b1-8f50-4d97275cfab7' }),
+    .regex(UUID, {
+      message: 'should be a lower-case UUID like 66eb0a8a-571e-41b1-8f50-4d97275cfab7',
+    }),
   OPENTACT_SIP_DOMAIN: optional(
-    z.string().regex(/^[a-z0-9.-]+$/i, { message: 'should be a SIP domain like abc.sip.opentact.org' }),
+    z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, { message: 'should be a SIP domain like abc.sip.opentact.org' }),
   ),
   USERMGMT_API_URL: z.preprocess(blankToUndefined, url('the identity platform').optional()),
   USERMGMT_TOKEN: optional(z.string()),

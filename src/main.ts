@@ -1,23 +1,25 @@
-import { ConfigError, loadConfigFromProcess } from './config.ts';
+import { type Bot, startBot } from './bot.ts';
+import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createLogger, errorFields } from './log.ts';
 import { StoreLockedError } from './store/json-file.ts';
 import { StoreCorruptError } from './store/store.ts';
-import { startBot } from './bot.ts';
 
 /** Entry point: one clear line on a bad start, a clean exit on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfigFromProcess();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee .env.example and the README's configuration section.\n`);
+      process.stderr.write(
+        `${error.message}\nSee .env.example and the README's configuration section.\n`,
+      );
       process.exit(78);
     }
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  let bot;
+  let bot: Bot;
   try {
     bot = await startBot(config, { logger });
   } catch (error) {

@@ -59,14 +59,34 @@ describe('config', () => {
   test.each([
     ['SLACK_BOT_TOKEN', { SLACK_BOT_TOKEN: undefined }, /SLACK_BOT_TOKEN is required/],
     ['OPENTACT_TOKEN', { OPENTACT_TOKEN: undefined }, /OPENTACT_TOKEN is required/],
-    ['OPENTACT_SIP_CONNECTION_UUID', { OPENTACT_SIP_CONNECTION_UUID: 'nope' }, /OPENTACT_SIP_CONNECTION_UUID should be a lower-case UUID/],
-    ['SLACK_SIGNING_SECRET in HTTP mode', { SLACK_SIGNING_SECRET: '' }, /SLACK_SIGNING_SECRET is required in HTTP mode/],
+    [
+      'OPENTACT_SIP_CONNECTION_UUID',
+      { OPENTACT_SIP_CONNECTION_UUID: 'nope' },
+      /OPENTACT_SIP_CONNECTION_UUID should be a lower-case UUID/,
+    ],
+    [
+      'SLACK_SIGNING_SECRET in HTTP mode',
+      { SLACK_SIGNING_SECRET: '' },
+      /SLACK_SIGNING_SECRET is required in HTTP mode/,
+    ],
     ['DIGEST_CRON', { DIGEST_CRON: 'every day' }, /DIGEST_CRON should be a cron expression/],
-    ['DIGEST_TIMEZONE', { DIGEST_TIMEZONE: 'Mars/Olympus' }, /DIGEST_TIMEZONE should be an IANA time zone/],
+    [
+      'DIGEST_TIMEZONE',
+      { DIGEST_TIMEZONE: 'Mars/Olympus' },
+      /DIGEST_TIMEZONE should be an IANA time zone/,
+    ],
     ['INVITE_TTL_DAYS', { INVITE_TTL_DAYS: '0' }, /INVITE_TTL_DAYS should be at least 1/],
-    ['ONBOARDING_ADMINS', { ONBOARDING_ADMINS: 'alice' }, /ONBOARDING_ADMINS should be comma-separated Slack user IDs/],
+    [
+      'ONBOARDING_ADMINS',
+      { ONBOARDING_ADMINS: 'alice' },
+      /ONBOARDING_ADMINS should be comma-separated Slack user IDs/,
+    ],
     ['PORT', { PORT: 'eighty' }, /PORT should be a TCP port number/],
-    ['USERMGMT_TOKEN', { USERMGMT_API_URL: 'http://x.test' }, /USERMGMT_TOKEN is required when USERMGMT_API_URL is set/],
+    [
+      'USERMGMT_TOKEN',
+      { USERMGMT_API_URL: 'http://x.test' },
+      /USERMGMT_TOKEN is required when USERMGMT_API_URL is set/,
+    ],
   ])('%s: a bad value names the variable and what it should look like', (_, patch, message) => {
     expect(problemsOf({ ...valid, ...patch })).toMatch(message);
   });

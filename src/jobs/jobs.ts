@@ -6,12 +6,17 @@ import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import { selectDigest } from '../onboarding/digest.ts';
 import type { Providers } from '../onboarding/service.ts';
-import type { Store } from '../store/store.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
-import { lastSlotAtOrBefore, localSlotKey, scheduleJob } from './schedule.ts';
+import type { Store } from '../store/store.ts';
 import { reconcile, sweepExpired } from './lifecycle.ts';
+import { lastSlotAtOrBefore, localSlotKey, scheduleJob } from './schedule.ts';
 
-export type DigestResult = { posted: boolean; channel?: string | undefined; text: string; blocks: KnownBlock[] };
+export type DigestResult = {
+  posted: boolean;
+  channel?: string | undefined;
+  text: string;
+  blocks: KnownBlock[];
+};
 
 export type JobsOptions = {
   config: Config;
@@ -73,22 +78,38 @@ export class Jobs {
       since: previous.lastRunAt ? new Date(previous.lastRunAt) : undefined,
       upstreamDrift: store.drift(),
     });
-    const blocks = digestBlocks(digest, `times in your time zone · schedule ${config.digest.cron} (${tz})`);
+    const blocks = digestBlocks(
+      digest,
+      `times in your time zone · schedule ${config.digest.cron} (${tz})`,
+    );
     if (report && report.errors.length > 0) {
       blocks.splice(2, 0, {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `:warning: Upstream could not be checked: ${report.errors.join('; ').slice(0, 2500)}` }],
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `:warning: Upstream could not be checked: ${report.errors.join('; ').slice(0, 2500)}`,
+          },
+        ],
       });
     }
     const text = digestText(digest);
     const channel = config.digest.channel;
     if (!channel) {
-      return { posted: false, text: `${text} (DIGEST_CHANNEL is not set, so it is shown only to you.)`, blocks };
+      return {
+        posted: false,
+        text: `${text} (DIGEST_CHANNEL is not set, so it is shown only to you.)`,
+        blocks,
+      };
     }
     await this.o.post(channel, text, blocks);
     await store.setJobRun('digest', {
       lastRunAt: now.toISOString(),
-      ...(slotKey ? { lastSlot: slotKey } : previous.lastSlot ? { lastSlot: previous.lastSlot } : {}),
+      ...(slotKey
+        ? { lastSlot: slotKey }
+        : previous.lastSlot
+          ? { lastSlot: previous.lastSlot }
+          : {}),
     });
     logger.info('digest posted', { channel, slot: slotKey, by: options.requestedBy ?? 'schedule' });
     return { posted: true, channel, text, blocks };
@@ -129,14 +150,36 @@ export class Jobs {
 
   start(): void {
     const { config, logger } = this.o;
-    const onError = (name: string) => (error: unknown) => logger.error(`job ${name} failed`, errorFields(error));
+    const onError = (name: string) => (error: unknown) =>
+      logger.error(`job ${name} failed`, errorFields(error));
     this.tasks = [
       scheduleJob(
-        { name: 'digest', expression: config.digest.cron, timeZone: config.digest.timezone, run: (date) => this.digest({ slot: date }) },
+        {
+          name: 'digest',
+          expression: config.digest.cron,
+          timeZone: config.digest.timezone,
+          run: (date) => this.digest({ slot: date }),
+        },
         onError('digest'),
       ),
-      scheduleJob({ name: 'expiry-sweep', expression: SWEEP_CRON, timeZone: config.digest.timezone, run: () => this.sweep() }, onError('expiry-sweep')),
-      scheduleJob({ name: 'reconcile', expression: RECONCILE_CRON, timeZone: config.digest.timezone, run: () => this.reconcile() }, onError('reconcile')),
+      scheduleJob(
+        {
+          name: 'expiry-sweep',
+          expression: SWEEP_CRON,
+          timeZone: config.digest.timezone,
+          run: () => this.sweep(),
+        },
+        onError('expiry-sweep'),
+      ),
+      scheduleJob(
+        {
+          name: 'reconcile',
+          expression: RECONCILE_CRON,
+          timeZone: config.digest.timezone,
+          run: () => this.reconcile(),
+        },
+        onError('reconcile'),
+      ),
     ];
   }
 

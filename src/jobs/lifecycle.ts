@@ -14,7 +14,9 @@ import type { Store } from '../store/store.ts';
 export async function sweepExpired(store: Store, now: Date): Promise<number> {
   const due = store
     .all()
-    .filter((r) => r.state === 'pending' && r.invite && Date.parse(r.invite.expiresAt) <= now.getTime());
+    .filter(
+      (r) => r.state === 'pending' && r.invite && Date.parse(r.invite.expiresAt) <= now.getTime(),
+    );
   for (const record of due) {
     await store.update(
       record.id,
@@ -22,7 +24,12 @@ export async function sweepExpired(store: Store, now: Date): Promise<number> {
         if (draft.state !== 'pending') return;
         draft.state = 'expired';
         draft.expiredAt = draft.invite!.expiresAt;
-        draft.audit.push({ at: now.toISOString(), by: 'system', action: 'expired', detail: 'not used before its expiry' });
+        draft.audit.push({
+          at: now.toISOString(),
+          by: 'system',
+          action: 'expired',
+          detail: 'not used before its expiry',
+        });
       },
       now,
     );
@@ -66,14 +73,30 @@ export async function reconcile(
       const codes = open.map((r) => r.slykCode).filter((c): c is string => Boolean(c));
       for (let i = 0; i < codes.length; i += 100) {
         const batch = codes.slice(i, i + 100);
-        for await (const invite of providers.slyk.iterateInvites({ filter: { code: { in: batch } }, page: { size: 100 } })) {
+        for await (const invite of providers.slyk.iterateInvites({
+          filter: { code: { in: batch } },
+          page: { size: 100 },
+        })) {
           slykByCode.set(invite.code, invite);
         }
       }
-      const known = new Set(store.all().map((r) => r.slykCode).filter(Boolean));
-      for await (const invite of providers.slyk.iterateInvites({ filter: { status: 'pending' }, page: { size: 100 } })) {
+      const known = new Set(
+        store
+          .all()
+          .map((r) => r.slykCode)
+          .filter(Boolean),
+      );
+      for await (const invite of providers.slyk.iterateInvites({
+        filter: { status: 'pending' },
+        page: { size: 100 },
+      })) {
         if (!known.has(invite.code)) {
-          report.drift.push({ kind: 'upstream-only', api: 'slyk', what: `pending e-mail invite for ${invite.invitedEmail ?? 'no e-mail'}`, at });
+          report.drift.push({
+            kind: 'upstream-only',
+            api: 'slyk',
+            what: `pending e-mail invite for ${invite.invitedEmail ?? 'no e-mail'}`,
+            at,
+          });
         }
       }
       slykOk = true;
@@ -88,10 +111,20 @@ export async function reconcile(
   try {
     const invites = await providers.opentact.listInvites();
     opentactInvites = new Set(invites.map((i) => i.uuid));
-    const known = new Set(store.all().map((r) => r.invite?.uuid).filter(Boolean));
+    const known = new Set(
+      store
+        .all()
+        .map((r) => r.invite?.uuid)
+        .filter(Boolean),
+    );
     for (const invite of invites) {
       if (!known.has(invite.uuid)) {
-        report.drift.push({ kind: 'upstream-only', api: 'opentact', what: `SIP user invite "${invite.name ?? invite.uuid}"`, at });
+        report.drift.push({
+          kind: 'upstream-only',
+          api: 'opentact',
+          what: `SIP user invite "${invite.name ?? invite.uuid}"`,
+          at,
+        });
       }
     }
   } catch (error) {
@@ -102,10 +135,14 @@ export async function reconcile(
   for (const record of open) {
     const slyk = record.slykCode ? slykByCode.get(record.slykCode) : undefined;
     const inviteGone =
-      opentactInvites !== undefined && record.invite && !record.invite.goneAt && !opentactInvites.has(record.invite.uuid);
+      opentactInvites !== undefined &&
+      record.invite &&
+      !record.invite.goneAt &&
+      !opentactInvites.has(record.invite.uuid);
     let drift: string | undefined;
     if (slykOk && record.slykCode && !slyk) drift = 'the e-mail invite is missing at Slyk';
-    if (slyk?.status === 'canceled') drift = 'the e-mail invite was cancelled at Slyk, not through the bot';
+    if (slyk?.status === 'canceled')
+      drift = 'the e-mail invite was cancelled at Slyk, not through the bot';
 
     const accepted = slyk?.status === 'accepted' || (inviteGone && record.state === 'pending');
     if (accepted) report.accepted += 1;
@@ -123,10 +160,18 @@ export async function reconcile(
             at,
             by: 'system',
             action: 'accepted',
-            detail: slyk?.status === 'accepted' ? 'Slyk reports the e-mail invite accepted' : 'the Opentact invite was used (gone from the connection)',
+            detail:
+              slyk?.status === 'accepted'
+                ? 'Slyk reports the e-mail invite accepted'
+                : 'the Opentact invite was used (gone from the connection)',
           });
         } else if (inviteGone) {
-          draft.audit.push({ at, by: 'system', action: 'invite_gone', detail: 'the expired Opentact invite was removed upstream' });
+          draft.audit.push({
+            at,
+            by: 'system',
+            action: 'invite_gone',
+            detail: 'the expired Opentact invite was removed upstream',
+          });
         }
         if (drift) draft.drift = drift;
         else delete draft.drift;

@@ -25,7 +25,12 @@ export function localSlotKey(date: Date, timeZone: string): string {
 }
 
 /** The most recent minute at or before `now` that `expression` matches in `timeZone` (within `maxDays`). */
-export function lastSlotAtOrBefore(expression: string, timeZone: string, now: Date, maxDays = 8): Date | undefined {
+export function lastSlotAtOrBefore(
+  expression: string,
+  timeZone: string,
+  now: Date,
+  maxDays = 8,
+): Date | undefined {
   const task = cron.createTask(expression, () => undefined, { timezone: timeZone });
   try {
     const start = Math.floor(now.getTime() / 60_000) * 60_000;

@@ -11,7 +11,14 @@ export type Channel = (typeof CHANNELS)[number];
 
 export const CHANNEL_LABEL: Record<Channel, string> = { sms: 'SMS', email: 'E-mail' };
 
-export const STATES = ['provisioning', 'pending', 'failed', 'accepted', 'expired', 'revoked'] as const;
+export const STATES = [
+  'provisioning',
+  'pending',
+  'failed',
+  'accepted',
+  'expired',
+  'revoked',
+] as const;
 export type OnboardingState = (typeof STATES)[number];
 
 /** Steps of the provisioning pipeline, in order. sms and email run in parallel. */
@@ -171,4 +178,9 @@ export function displayName(person: Person): string {
 }
 
 /** States in which the invitation is still open and can be acted on. */
-export const OPEN_STATES: readonly OnboardingState[] = ['pending', 'expired', 'failed', 'provisioning'];
+export const OPEN_STATES: readonly OnboardingState[] = [
+  'pending',
+  'expired',
+  'failed',
+  'provisioning',
+];

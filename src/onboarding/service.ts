@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
+import { API_TITLES, UpstreamError } from '../providers/http.ts';
 import type { OpentactClient } from '../providers/opentact.ts';
 import type { SlykClient } from '../providers/slyk.ts';
 import type { UserMgmtClient } from '../providers/usermgmt.ts';
-import { API_TITLES, UpstreamError } from '../providers/http.ts';
 import { registerSecret } from '../redact.ts';
 import type { Store } from '../store/store.ts';
 import { addDays, type Clock } from './clock.ts';
 import {
-  type Channel,
   CHANNEL_LABEL,
+  type Channel,
   type Delivery,
   newSteps,
   type OnboardingRecord,
@@ -101,7 +101,9 @@ export class OnboardingService {
    * Records a new onboarding (or returns the existing one for the same
    * submission key). No upstream call happens here.
    */
-  async create(request: OnboardingRequest): Promise<{ record: OnboardingRecord; created: boolean }> {
+  async create(
+    request: OnboardingRequest,
+  ): Promise<{ record: OnboardingRecord; created: boolean }> {
     this.assertAccepting();
     const existing = this.store.findBySubmission(request.submissionKey);
     if (existing) return { record: existing, created: false };
@@ -181,12 +183,18 @@ export class OnboardingService {
    * Corrects a failed onboarding whose SIP user could not be created (e.g. the
    * login was taken) with new details, and runs it again.
    */
-  amend(id: string, by: string, input: Omit<OnboardingRequest, 'submissionKey' | 'requestedBy'>): Promise<OnboardingRecord> {
+  amend(
+    id: string,
+    by: string,
+    input: Omit<OnboardingRequest, 'submissionKey' | 'requestedBy'>,
+  ): Promise<OnboardingRecord> {
     this.assertAccepting();
     return this.withLock(id, async () => {
       const record = this.mustGet(id);
       if (record.state !== 'failed' || record.sipUser) {
-        throw new ActionRefused('Only an onboarding whose SIP user could not be created can be corrected.');
+        throw new ActionRefused(
+          'Only an onboarding whose SIP user could not be created can be corrected.',
+        );
       }
       return this.store.update(
         id,
@@ -198,7 +206,12 @@ export class OnboardingService {
           draft.state = 'provisioning';
           draft.steps = newSteps();
           delete draft.failedStep;
-          draft.audit.push({ at: this.nowIso(), by, action: 'corrected', detail: `login ${input.person.login}` });
+          draft.audit.push({
+            at: this.nowIso(),
+            by,
+            action: 'corrected',
+            detail: `login ${input.person.login}`,
+          });
         },
         this.clock(),
       );
@@ -240,10 +253,15 @@ export class OnboardingService {
       record = await this.createInvite(record, log);
       if (record.state === 'failed') return this.changed(record);
     }
-    await Promise.all([this.deliver(id, 'sms', 'system', log), this.deliver(id, 'email', 'system', log)]);
+    await Promise.all([
+      this.deliver(id, 'sms', 'system', log),
+      this.deliver(id, 'email', 'system', log),
+    ]);
 
     record = this.mustGet(id);
-    const attempted = (['sms', 'email'] as const).filter((c) => record.deliveries[c].status !== 'skipped');
+    const attempted = (['sms', 'email'] as const).filter(
+      (c) => record.deliveries[c].status !== 'skipped',
+    );
     const sent = attempted.filter((c) => record.deliveries[c].status === 'sent');
     const firstFailed = attempted.find((c) => record.deliveries[c].status === 'failed');
     record = await this.store.update(
@@ -253,14 +271,22 @@ export class OnboardingService {
           // The invite exists but nobody was told about it: that is a failure the requester must see.
           draft.state = 'failed';
           draft.failedStep = firstFailed;
-          draft.audit.push({ at: this.nowIso(), by: 'system', action: 'failed', detail: 'no invitation could be delivered' });
+          draft.audit.push({
+            at: this.nowIso(),
+            by: 'system',
+            action: 'failed',
+            detail: 'no invitation could be delivered',
+          });
         } else {
           draft.state = 'pending';
           draft.audit.push({
             at: this.nowIso(),
             by: 'system',
             action: 'invited',
-            detail: sent.length > 0 ? `sent by ${sent.map((c) => CHANNEL_LABEL[c]).join(' and ')}` : 'no channel used',
+            detail:
+              sent.length > 0
+                ? `sent by ${sent.map((c) => CHANNEL_LABEL[c]).join(' and ')}`
+                : 'no channel used',
           });
         }
       },
@@ -296,7 +322,8 @@ export class OnboardingService {
     } catch (error) {
       if (error instanceof UpstreamError && error.outcomeUnknown) {
         const found = await this.lookupSipUser(record).catch(() => undefined);
-        if (found) return this.adoptSipUser(record, found.uuid, 'created although the answer was lost');
+        if (found)
+          return this.adoptSipUser(record, found.uuid, 'created although the answer was lost');
       }
       log.warn('SIP user creation failed', errorFields(error));
       return this.failStep(record.id, 'sip_user', error);
@@ -337,7 +364,13 @@ export class OnboardingService {
     const name = record.person.login;
     if (wasRunning) {
       const found = await this.lookupInvite(name).catch(() => undefined);
-      if (found) return this.adoptInvite(record, found.uuid, found.expiredOn ?? addDays(this.clock(), record.lifetimeDays), 'found after restart');
+      if (found)
+        return this.adoptInvite(
+          record,
+          found.uuid,
+          found.expiredOn ?? addDays(this.clock(), record.lifetimeDays),
+          'found after restart',
+        );
     }
     const expiresAt = addDays(this.clock(), record.lifetimeDays);
     try {
@@ -346,7 +379,13 @@ export class OnboardingService {
     } catch (error) {
       if (error instanceof UpstreamError && error.outcomeUnknown) {
         const found = await this.lookupInvite(name).catch(() => undefined);
-        if (found) return this.adoptInvite(record, found.uuid, found.expiredOn ?? expiresAt, 'created although the answer was lost');
+        if (found)
+          return this.adoptInvite(
+            record,
+            found.uuid,
+            found.expiredOn ?? expiresAt,
+            'created although the answer was lost',
+          );
       }
       log.warn('SIP user invite creation failed', errorFields(error));
       return this.failStep(record.id, 'invite', error);
@@ -404,7 +443,13 @@ export class OnboardingService {
       return this.setDelivery(id, channel, { status: 'sent' }, by);
     } catch (error) {
       log.warn(`${CHANNEL_LABEL[channel]} invitation failed`, errorFields(error));
-      return this.setDelivery(id, channel, { status: 'failed', reason: describeError(error) }, by, error);
+      return this.setDelivery(
+        id,
+        channel,
+        { status: 'failed', reason: describeError(error) },
+        by,
+        error,
+      );
     }
   }
 
@@ -469,11 +514,13 @@ export class OnboardingService {
           });
         }
         const step = draft.steps[channel];
-        step.status = outcome.status === 'sent' ? 'done' : outcome.status === 'failed' ? 'failed' : 'skipped';
+        step.status =
+          outcome.status === 'sent' ? 'done' : outcome.status === 'failed' ? 'failed' : 'skipped';
         step.finishedAt = now;
         if (outcome.reason) step.reason = outcome.reason;
         else delete step.reason;
-        if (error instanceof UpstreamError && Object.keys(error.fields).length > 0) step.fields = error.fields;
+        if (error instanceof UpstreamError && Object.keys(error.fields).length > 0)
+          step.fields = error.fields;
         if (outcome.status !== 'skipped') {
           draft.audit.push({
             at: now,
@@ -496,10 +543,16 @@ export class OnboardingService {
       this.withLock(id, async () => {
         const record = this.mustGet(id);
         if (record.state === 'revoked' || record.state === 'accepted') {
-          return { record, summary: `Nothing to extend: the invite is already ${record.state}.`, noop: true };
+          return {
+            record,
+            summary: `Nothing to extend: the invite is already ${record.state}.`,
+            noop: true,
+          };
         }
         if (!record.invite) {
-          throw new ActionRefused('There is no SIP user invite to extend yet; retry the onboarding first.');
+          throw new ActionRefused(
+            'There is no SIP user invite to extend yet; retry the onboarding first.',
+          );
         }
         if (until.getTime() <= this.clock().getTime()) {
           throw new ActionRefused('The new expiry must be in the future.');
@@ -512,14 +565,23 @@ export class OnboardingService {
         } catch (error) {
           if (!(error instanceof UpstreamError && error.status === 404)) throw error;
           // The invite is gone upstream (expired and removed): issue a new one under the same name.
-          inviteUuid = (await opentact.createInvite({ name: record.person.login, expiredOn: until })).uuid;
+          inviteUuid = (
+            await opentact.createInvite({ name: record.person.login, expiredOn: until })
+          ).uuid;
           recreated = true;
         }
         let emailNote = '';
         if (record.slykCode && record.channels.includes('email') && this.providers.slyk) {
-          const current = await this.providers.slyk.getInvite(record.slykCode).catch(() => undefined);
+          const current = await this.providers.slyk
+            .getInvite(record.slykCode)
+            .catch(() => undefined);
           if (current && (current.status === 'expired' || current.status === 'canceled')) {
-            const delivery = await this.deliver(id, 'email', by, this.log.child({ onboarding: id }));
+            const delivery = await this.deliver(
+              id,
+              'email',
+              by,
+              this.log.child({ onboarding: id }),
+            );
             emailNote =
               delivery.status === 'sent'
                 ? ' The e-mail invite had lapsed at Slyk, so a new one was sent.'
@@ -555,17 +617,25 @@ export class OnboardingService {
       this.withLock(id, async () => {
         const record = this.mustGet(id);
         if (record.state === 'revoked' || record.state === 'accepted') {
-          return { record, summary: `Nothing to resend: the invite is already ${record.state}.`, noop: true };
+          return {
+            record,
+            summary: `Nothing to resend: the invite is already ${record.state}.`,
+            noop: true,
+          };
         }
         if (record.state === 'expired') {
           throw new ActionRefused('The invite has expired: extend it first, then resend.');
         }
         if (!record.invite || !record.sipUser) {
-          throw new ActionRefused('The SIP user or its invite does not exist yet; retry the onboarding first.');
+          throw new ActionRefused(
+            'The SIP user or its invite does not exist yet; retry the onboarding first.',
+          );
         }
         const channels = record.channels.filter((c) => this.enabledChannels().includes(c));
         if (channels.length === 0) {
-          throw new ActionRefused('No invitation channel that this onboarding asked for is configured.');
+          throw new ActionRefused(
+            'No invitation channel that this onboarding asked for is configured.',
+          );
         }
         const log = this.log.child({ onboarding: id });
         const results = await Promise.all(channels.map((c) => this.deliver(id, c, by, log)));
@@ -573,11 +643,20 @@ export class OnboardingService {
         const updated = await this.store.update(
           id,
           (draft) => {
-            if (draft.state === 'failed' && sent.length > 0 && draft.steps.invite.status === 'done') {
+            if (
+              draft.state === 'failed' &&
+              sent.length > 0 &&
+              draft.steps.invite.status === 'done'
+            ) {
               draft.state = 'pending';
               delete draft.failedStep;
             }
-            draft.audit.push({ at: this.nowIso(), by, action: 'resent', detail: channels.join(', ') });
+            draft.audit.push({
+              at: this.nowIso(),
+              by,
+              action: 'resent',
+              detail: channels.join(', '),
+            });
           },
           this.clock(),
         );
@@ -633,7 +712,8 @@ export class OnboardingService {
             await opentact.removeInvite(record.invite.uuid);
             done.push('SIP user invite removed');
           } catch (error) {
-            if (error instanceof UpstreamError && error.status === 404) done.push('SIP user invite was already gone');
+            if (error instanceof UpstreamError && error.status === 404)
+              done.push('SIP user invite was already gone');
             else await fail('remove the SIP user invite', error);
           }
           await this.store.update(
@@ -652,13 +732,15 @@ export class OnboardingService {
               done.push('e-mail invite cancelled');
             }
           } catch (error) {
-            if (!(error instanceof UpstreamError && error.status === 404)) await fail('cancel the e-mail invite', error);
+            if (!(error instanceof UpstreamError && error.status === 404))
+              await fail('cancel the e-mail invite', error);
           }
         }
         if (record.sipUser && !record.sipUser.removed && mode !== 'keep') {
           try {
             if (mode === 'deactivate') {
-              if (record.sipUser.active) await opentact.modifyDomainUser(record.sipUser.uuid, { is_active: false });
+              if (record.sipUser.active)
+                await opentact.modifyDomainUser(record.sipUser.uuid, { is_active: false });
               done.push('SIP user deactivated');
             } else {
               await opentact.removeSipUser(record.sipUser.uuid);
@@ -679,11 +761,19 @@ export class OnboardingService {
             draft.revokedAt = now();
             if (draft.sipUser && mode === 'deactivate') draft.sipUser.active = false;
             if (draft.sipUser && mode === 'remove') draft.sipUser.removed = true;
-            draft.audit.push({ at: now(), by, action: 'revoked', detail: done.join(', ') || 'nothing was open upstream' });
+            draft.audit.push({
+              at: now(),
+              by,
+              action: 'revoked',
+              detail: done.join(', ') || 'nothing was open upstream',
+            });
           },
           this.clock(),
         );
-        return { record: this.changed(updated), summary: `Revoked: ${done.join(', ') || 'nothing was open upstream'}.` };
+        return {
+          record: this.changed(updated),
+          summary: `Revoked: ${done.join(', ') || 'nothing was open upstream'}.`,
+        };
       }),
     );
   }
@@ -721,10 +811,16 @@ export class OnboardingService {
         s.status = 'failed';
         s.finishedAt = this.nowIso();
         s.reason = describeError(error);
-        if (error instanceof UpstreamError && Object.keys(error.fields).length > 0) s.fields = error.fields;
+        if (error instanceof UpstreamError && Object.keys(error.fields).length > 0)
+          s.fields = error.fields;
         draft.state = 'failed';
         draft.failedStep = step;
-        draft.audit.push({ at: this.nowIso(), by: 'system', action: 'failed', detail: `${STEP_LABEL[step]}: ${s.reason}` });
+        draft.audit.push({
+          at: this.nowIso(),
+          by: 'system',
+          action: 'failed',
+          detail: `${STEP_LABEL[step]}: ${s.reason}`,
+        });
       },
       this.clock(),
     );
@@ -771,16 +867,17 @@ export class OnboardingService {
   }
 
   protected assertAccepting(): void {
-    if (!this.accepting) throw new ActionRefused('The bot is shutting down; try again in a minute.');
+    if (!this.accepting)
+      throw new ActionRefused('The bot is shutting down; try again in a minute.');
   }
-
 }
 
 /** A secret-free sentence for a failure, for people. */
 export function describeError(error: unknown): string {
   if (error instanceof UpstreamError) {
     const fields = Object.entries(error.fields);
-    const fieldText = fields.length > 0 ? ` (${fields.map(([f, m]) => `${f}: ${m}`).join('; ')})` : '';
+    const fieldText =
+      fields.length > 0 ? ` (${fields.map(([f, m]) => `${f}: ${m}`).join('; ')})` : '';
     switch (error.kind) {
       case 'timeout':
         return `${API_TITLES[error.api]} did not answer in time`;

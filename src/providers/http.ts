@@ -62,7 +62,13 @@ export class UpstreamError extends Error {
   /** True when trying again later may help (rate limits, outages, time-outs). */
   get transient(): boolean {
     const status = this.status ?? 0;
-    return this.kind === 'network' || this.kind === 'timeout' || status === 408 || status === 429 || status >= 500;
+    return (
+      this.kind === 'network' ||
+      this.kind === 'timeout' ||
+      status === 408 ||
+      status === 429 ||
+      status >= 500
+    );
   }
 
   toLogFields() {
@@ -97,9 +103,14 @@ export type HttpClientOptions = {
   /** Cap on the exponential back-off between retries. */
   backoffLimitMs?: number;
   /** Reads the API's error body into a message and per-field errors. */
-  parseError: (status: number, body: unknown) => { message: string; fields?: Record<string, string> };
+  parseError: (
+    status: number,
+    body: unknown,
+  ) => { message: string; fields?: Record<string, string> };
   /** Answers that are errors even with a 2xx status (e.g. `success: false`). */
-  errorInBody?: (body: unknown) => { message: string; status?: number; fields?: Record<string, string> } | undefined;
+  errorInBody?: (
+    body: unknown,
+  ) => { message: string; status?: number; fields?: Record<string, string> } | undefined;
 };
 
 export type RequestOptions = {
@@ -212,7 +223,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           operation: request.operation,
           kind: 'invalid-response',
           status,
-          message: text.length === 0 ? 'empty answer where JSON was expected' : 'answer is not valid JSON',
+          message:
+            text.length === 0 ? 'empty answer where JSON was expected' : 'answer is not valid JSON',
         });
       }
       checkBody(request.operation, status, body);
@@ -257,7 +269,8 @@ function describeNetworkError(error: unknown): string {
 /** Builds a URL path from a template, encoding every parameter. */
 export function path(strings: TemplateStringsArray, ...params: string[]): string {
   return strings.reduce(
-    (out, part, index) => out + part + (index < params.length ? encodeURIComponent(params[index]!) : ''),
+    (out, part, index) =>
+      out + part + (index < params.length ? encodeURIComponent(params[index]!) : ''),
     '',
   );
 }

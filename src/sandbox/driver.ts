@@ -28,16 +28,27 @@ export class SlackDriver {
   readonly slack: SlackSimulator;
   readonly teamId: string;
 
-  constructor(options: { url: string; signingSecret: string; slack: SlackSimulator; teamId: string }) {
+  constructor(options: {
+    url: string;
+    signingSecret: string;
+    slack: SlackSimulator;
+    teamId: string;
+  }) {
     this.url = options.url;
     this.secret = options.signingSecret;
     this.slack = options.slack;
     this.teamId = options.teamId;
   }
 
-  async send(body: string, contentType: string, options: SignOptions = {}): Promise<DriverResponse> {
+  async send(
+    body: string,
+    contentType: string,
+    options: SignOptions = {},
+  ): Promise<DriverResponse> {
     const timestamp = Math.floor(Date.now() / 1000) + (options.skewSeconds ?? 0);
-    const signature = `v0=${createHmac('sha256', options.secret ?? this.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const signature = `v0=${createHmac('sha256', options.secret ?? this.secret)
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex')}`;
     const headers: Record<string, string> = { 'content-type': contentType };
     if (!options.unsigned) {
       headers['x-slack-request-timestamp'] = String(timestamp);
@@ -112,7 +123,10 @@ export class SlackDriver {
       },
       options,
     );
-    const ack = response.body && typeof response.body === 'object' ? (response.body as Record<string, unknown>) : undefined;
+    const ack =
+      response.body && typeof response.body === 'object'
+        ? (response.body as Record<string, unknown>)
+        : undefined;
     const viewErrors = response.status === 200 ? this.slack.applyViewAck(viewId, ack) : [];
     return { ...response, viewErrors };
   }
@@ -121,7 +135,9 @@ export class SlackDriver {
   click(
     userId: string,
     button: { action_id: string; value?: string; block_id?: string },
-    where: { channel: string; ts: string; ephemeral?: boolean; blocks?: unknown[] } | { viewId: string },
+    where:
+      | { channel: string; ts: string; ephemeral?: boolean; blocks?: unknown[] }
+      | { viewId: string },
     options: SignOptions = {},
   ) {
     const action = {
@@ -144,16 +160,35 @@ export class SlackDriver {
     };
     if ('viewId' in where) {
       const view = this.slack.viewPayload(where.viewId);
-      return this.interaction({ ...base, container: { type: 'view', view_id: where.viewId }, view }, options);
+      return this.interaction(
+        { ...base, container: { type: 'view', view_id: where.viewId }, view },
+        options,
+      );
     }
-    const message = this.slack.messages.find((m) => m.channel === where.channel && m.ts === where.ts);
+    const message = this.slack.messages.find(
+      (m) => m.channel === where.channel && m.ts === where.ts,
+    );
     return this.interaction(
       {
         ...base,
-        container: { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: Boolean(where.ephemeral) },
+        container: {
+          type: 'message',
+          message_ts: where.ts,
+          channel_id: where.channel,
+          is_ephemeral: Boolean(where.ephemeral),
+        },
         channel: { id: where.channel, name: 'channel' },
-        message: { type: 'message', ts: where.ts, text: message?.text ?? '', blocks: where.blocks ?? message?.blocks ?? [] },
-        response_url: this.slack.responseUrl({ channel: where.channel, userId, messageTs: where.ts }),
+        message: {
+          type: 'message',
+          ts: where.ts,
+          text: message?.text ?? '',
+          blocks: where.blocks ?? message?.blocks ?? [],
+        },
+        response_url: this.slack.responseUrl({
+          channel: where.channel,
+          userId,
+          messageTs: where.ts,
+        }),
       },
       options,
     );
@@ -176,9 +211,15 @@ export class SlackDriver {
 
 /** Finds a button by action_id prefix in a list of blocks. */
 export function findButton(blocks: unknown[] | undefined, prefix: string) {
-  for (const block of (blocks ?? []) as { type: string; block_id?: string; elements?: { type: string; action_id: string; value?: string }[] }[]) {
+  for (const block of (blocks ?? []) as {
+    type: string;
+    block_id?: string;
+    elements?: { type: string; action_id: string; value?: string }[];
+  }[]) {
     if (block.type !== 'actions') continue;
-    const button = block.elements?.find((e) => e.type === 'button' && e.action_id.startsWith(prefix));
+    const button = block.elements?.find(
+      (e) => e.type === 'button' && e.action_id.startsWith(prefix),
+    );
     if (button) return { ...button, block_id: block.block_id };
   }
   return undefined;

@@ -131,7 +131,9 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
   const hanging = new Set<ServerResponse>();
   const basePath = options.basePath ?? '';
   const secretHeaders = new Set(
-    ['authorization', 'x-auth-token', 'apikey', ...(options.secretHeaders ?? [])].map((h) => h.toLowerCase()),
+    ['authorization', 'x-auth-token', 'apikey', ...(options.secretHeaders ?? [])].map((h) =>
+      h.toLowerCase(),
+    ),
   );
 
   const send = (res: ServerResponse, response: SimResponse) => {
@@ -179,7 +181,15 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     const { route, params, pathMatched } = fullPath.startsWith(basePath)
       ? router.match(method, path)
       : { route: undefined, params: {}, pathMatched: false };
-    const simReq: SimRequest = { method, path, params, query: parsedUrl.searchParams, headers: req.headers, text, body };
+    const simReq: SimRequest = {
+      method,
+      path,
+      params,
+      query: parsedUrl.searchParams,
+      headers: req.headers,
+      text,
+      body,
+    };
 
     const record = (status: number) => {
       const headers: Record<string, string> = {};
@@ -209,7 +219,11 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     }
     if (fault?.malformed) {
       record(200);
-      send(res, { status: 200, body: '{"success": tru', headers: { 'content-type': 'application/json' } });
+      send(res, {
+        status: 200,
+        body: '{"success": tru',
+        headers: { 'content-type': 'application/json' },
+      });
       return;
     }
     if (fault?.status) {
@@ -233,7 +247,10 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     if (!route) {
       const status = pathMatched ? 405 : 404;
       record(status);
-      send(res, { status, body: options.errorBody(status, pathMatched ? 'Method not allowed' : 'Not found') });
+      send(res, {
+        status,
+        body: options.errorBody(status, pathMatched ? 'Method not allowed' : 'Not found'),
+      });
       return;
     }
     try {
@@ -242,7 +259,10 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       send(res, response);
     } catch (error) {
       record(500);
-      send(res, { status: 500, body: options.errorBody(500, error instanceof Error ? error.message : 'error') });
+      send(res, {
+        status: 500,
+        body: options.errorBody(500, error instanceof Error ? error.message : 'error'),
+      });
     }
   };
 
@@ -255,7 +275,10 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     },
     calls,
     callsTo: (method, route) =>
-      calls.filter((c) => c.method === method.toUpperCase() && (c.path === route || matchesPattern(route, c.path))),
+      calls.filter(
+        (c) =>
+          c.method === method.toUpperCase() && (c.path === route || matchesPattern(route, c.path)),
+      ),
     addFault: (fault) => {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
@@ -269,7 +292,8 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       new Promise((resolvePromise, reject) => {
         server = createServer((req, res) => {
           handle(req, res).catch((error: unknown) => {
-            if (!res.headersSent) send(res, { status: 500, body: options.errorBody(500, String(error)) });
+            if (!res.headersSent)
+              send(res, { status: 500, body: options.errorBody(500, String(error)) });
           });
         });
         server.keepAliveTimeout = 1_000;
@@ -292,7 +316,12 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
 
 function matchesPattern(pattern: string, path: string): boolean {
   if (!pattern.includes(':')) return false;
-  const regex = new RegExp(`^${pattern.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : s)).join('/')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('/')
+      .map((s) => (s.startsWith(':') ? '[^/]+' : s))
+      .join('/')}$`,
+  );
   return regex.test(path);
 }
 

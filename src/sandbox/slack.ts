@@ -1616,7 +1616,13 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
           view.history.push(view.view);
           view.hash = newHash();
         } else {
-          const pushed = createView(ack!.view as Json, 'modal', view.userId, view.rootViewId, view.id);
+          const pushed = createView(
+            ack!.view as Json,
+            'modal',
+            view.userId,
+            view.rootViewId,
+            view.id,
+          );
           stacks.get(view.rootViewId)?.push(pushed.id);
         }
         return [];

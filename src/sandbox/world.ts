@@ -70,7 +70,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   });
   const slyk = createSlykSimulator({ apiKey: SANDBOX.slykApiKey, now });
   await Promise.all([slack.start(), opentact.server.start(), usermgmt.start(), slyk.start()]);
-  const dataFile = options.dataFile ?? join(mkdtempSync(join(tmpdir(), 'onboard-sandbox-')), 'db.json');
+  const dataFile =
+    options.dataFile ?? join(mkdtempSync(join(tmpdir(), 'onboard-sandbox-')), 'db.json');
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: SANDBOX.slackBotToken,
     SLACK_SIGNING_SECRET: SANDBOX.signingSecret,

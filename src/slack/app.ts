@@ -1,6 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+} from '@slack/bolt';
+import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { SlackContext } from './context.ts';
@@ -8,7 +15,6 @@ import { registerActions } from './listeners/actions.ts';
 import { registerCommands } from './listeners/commands.ts';
 import { registerEvents } from './listeners/events.ts';
 import { registerViews } from './listeners/views.ts';
-import type { Config } from '../config.ts';
 
 export type SlackApp = {
   app: App;
@@ -38,7 +44,11 @@ export function createSlackApp(
   let httpServer: Server | undefined;
   const receiver =
     config.slack.mode === 'socket'
-      ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, installerOptions: { clientOptions } as never })
+      ? new SocketModeReceiver({
+          appToken: config.slack.appToken!,
+          logger: boltLogger,
+          installerOptions: { clientOptions } as never,
+        })
       : new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
           endpoints: '/slack/events',
@@ -92,7 +102,8 @@ export function createSlackApp(
 
 function toBoltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
-  const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  const join = (msg: unknown[]) =>
+    msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   return {
     debug: (...msg) => log.debug(join(msg)),
     info: (...msg) => log.info(join(msg)),

@@ -38,7 +38,9 @@ export class Authorizer {
     try {
       const result = await this.client.users.info({ user: userId });
       const user = result.user;
-      const allowed = Boolean(user && !user.deleted && !user.is_bot && (user.is_admin || user.is_owner));
+      const allowed = Boolean(
+        user && !user.deleted && !user.is_bot && (user.is_admin || user.is_owner),
+      );
       this.cache.set(userId, { allowed, until: Date.now() + this.ttlMs });
       return allowed;
     } catch (error) {

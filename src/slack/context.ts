@@ -17,7 +17,10 @@ export type SlackContext = {
   authz: Authorizer;
   notifier: Notifier;
   /** Posts the digest now (the jobs module provides it). */
-  postDigest: (
-    requestedBy: string,
-  ) => Promise<{ posted: boolean; channel?: string | undefined; text: string; blocks: KnownBlock[] }>;
+  postDigest: (requestedBy: string) => Promise<{
+    posted: boolean;
+    channel?: string | undefined;
+    text: string;
+    blocks: KnownBlock[];
+  }>;
 };

@@ -11,7 +11,8 @@ import { auditLine, resultBlocks, resultText, resultView } from './views/onboard
 export const SLACK_FIXES: Record<string, string> = {
   not_in_channel: 'invite the bot to the channel (/invite @bot) or add the chat:write.public scope',
   channel_not_found: 'check DIGEST_CHANNEL: it must be a channel ID (C…) the bot can see',
-  missing_scope: 'add the missing scope in the app settings (see manifest.yml) and reinstall the app',
+  missing_scope:
+    'add the missing scope in the app settings (see manifest.yml) and reinstall the app',
   invalid_auth: 'check SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token)',
   not_authed: 'SLACK_BOT_TOKEN is missing',
 };
@@ -32,7 +33,13 @@ export class Notifier {
   private readonly clock: Clock;
   private readonly auditChannel: string | undefined;
 
-  constructor(options: { client: WebClient; store: Store; logger: Logger; clock: Clock; auditChannel: string | undefined }) {
+  constructor(options: {
+    client: WebClient;
+    store: Store;
+    logger: Logger;
+    clock: Clock;
+    auditChannel: string | undefined;
+  }) {
     this.client = options.client;
     this.store = options.store;
     this.log = options.logger;
@@ -48,7 +55,9 @@ export class Notifier {
       tasks.push(
         this.client.views
           .update({ view_id: record.slack.viewId, view: resultView(record, now) })
-          .catch((error) => this.log.debug('could not update the modal (closed?)', errorFields(error))),
+          .catch((error) =>
+            this.log.debug('could not update the modal (closed?)', errorFields(error)),
+          ),
       );
     }
     tasks.push(this.dmResult(record));
@@ -62,7 +71,12 @@ export class Notifier {
     const text = resultText(record);
     try {
       if (record.slack.channel && record.slack.ts) {
-        await this.client.chat.update({ channel: record.slack.channel, ts: record.slack.ts, text, blocks });
+        await this.client.chat.update({
+          channel: record.slack.channel,
+          ts: record.slack.ts,
+          text,
+          blocks,
+        });
         return;
       }
       const opened = await this.client.conversations.open({ users: record.requestedBy });
@@ -90,7 +104,11 @@ export class Notifier {
   async post(channel: string, text: string, blocks?: KnownBlock[]): Promise<string | undefined> {
     await this.pace(channel);
     try {
-      const result = await this.client.chat.postMessage({ channel, text, ...(blocks ? { blocks } : {}) });
+      const result = await this.client.chat.postMessage({
+        channel,
+        text,
+        ...(blocks ? { blocks } : {}),
+      });
       return result.ts;
     } catch (error) {
       this.warn(`could not post to ${channel}`, error);
@@ -113,6 +131,10 @@ export class Notifier {
 
   private warn(what: string, error: unknown): void {
     const code = slackErrorCode(error);
-    this.log.warn(what, { ...errorFields(error), slackError: code, fix: code ? SLACK_FIXES[code] : undefined });
+    this.log.warn(what, {
+      ...errorFields(error),
+      slackError: code,
+      fix: code ? SLACK_FIXES[code] : undefined,
+    });
   }
 }

@@ -25,8 +25,8 @@ export const ModalSchema = z.object({
   [INPUT.email]: z
     .string({ message: 'Enter the work e-mail.' })
     .trim()
-    .min(6, { message: 'The e-mail must be at least 6 characters (Opentact\'s limit).' })
-    .max(80, { message: 'The e-mail can be at most 80 characters (Opentact\'s limit).' })
+    .min(6, { message: "The e-mail must be at least 6 characters (Opentact's limit)." })
+    .max(80, { message: "The e-mail can be at most 80 characters (Opentact's limit)." })
     .regex(EMAIL, { message: 'This is not an e-mail address: use the form name@example.com.' })
     .transform((value) => value.toLowerCase()),
   [INPUT.phone]: z
@@ -34,7 +34,8 @@ export const ModalSchema = z.object({
     .transform((value) => value.replace(/[\s()./-]/g, ''))
     .pipe(
       z.string().regex(/^\+[1-9]\d{2,14}$/, {
-        message: 'Use the international format: +, country code and number, 3–15 digits (e.g. +4915112345678).',
+        message:
+          'Use the international format: +, country code and number, 3–15 digits (e.g. +4915112345678).',
       }),
     ),
   [INPUT.login]: z
@@ -42,7 +43,8 @@ export const ModalSchema = z.object({
     .trim()
     .optional()
     .refine((value) => !value || (value.length >= 7 && value.length <= 15), {
-      message: 'The SIP login must be 7–15 characters (Opentact\'s limit), or empty to use the suggestion.',
+      message:
+        "The SIP login must be 7–15 characters (Opentact's limit), or empty to use the suggestion.",
     })
     .refine((value) => !value || /^[A-Za-z0-9._-]+$/.test(value), {
       message: 'Use only letters, digits, dot, dash and underscore in the SIP login.',
@@ -53,7 +55,11 @@ export const ModalSchema = z.object({
     .min(1, { message: 'The invite must live at least 1 day.' })
     .max(90, { message: 'The invite can live at most 90 days.' }),
   [INPUT.channels]: z.string().optional(),
-  [INPUT.note]: z.string().trim().max(500, { message: 'Keep the note under 500 characters.' }).optional(),
+  [INPUT.note]: z
+    .string()
+    .trim()
+    .max(500, { message: 'Keep the note under 500 characters.' })
+    .optional(),
 });
 
 export type ModalInput = {
@@ -63,7 +69,10 @@ export type ModalInput = {
   note: string | undefined;
 };
 
-type StateValues = Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null }>>;
+type StateValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
+>;
 
 /** Reads the raw input of each block from a view's state. */
 export function readModal(values: StateValues): Record<InputBlockId, string | undefined> {
@@ -72,7 +81,10 @@ export function readModal(values: StateValues): Record<InputBlockId, string | un
     const raw = element?.selected_option?.value ?? element?.value ?? undefined;
     return raw === null || raw === '' ? undefined : raw;
   };
-  return Object.fromEntries(Object.values(INPUT).map((id) => [id, get(id)])) as Record<InputBlockId, string | undefined>;
+  return Object.fromEntries(Object.values(INPUT).map((id) => [id, get(id)])) as Record<
+    InputBlockId,
+    string | undefined
+  >;
 }
 
 /** Suggests a SIP login from the name: `ada.lovelace`, padded or clipped to 7–15 characters. */

@@ -34,7 +34,10 @@ export function makeRecord(overrides: Partial<OnboardingRecord> = {}): Onboardin
     state: 'pending',
     steps: newSteps(),
     sipUser: { uuid: randomUUID(), login, active: true, removed: false },
-    invite: { uuid: randomUUID(), expiresAt: new Date(now.getTime() + 7 * 86_400_000).toISOString() },
+    invite: {
+      uuid: randomUUID(),
+      expiresAt: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+    },
     deliveries: {
       sms: { status: 'sent', attempts: [] },
       email: { status: 'sent', attempts: [] },

@@ -49,7 +49,9 @@ describe('Store', () => {
     const file = tempDataFile();
     const wrong = JSON.stringify({ version: 1, onboardings: [{ id: 42 }] });
     writeFileSync(file, wrong);
-    await expect(Store.open(file)).rejects.toThrow(/does not have the expected shape.*onboardings\.0/);
+    await expect(Store.open(file)).rejects.toThrow(
+      /does not have the expected shape.*onboardings\.0/,
+    );
     expect(readFileSync(file, 'utf8')).toBe(wrong);
   });
 

@@ -3,19 +3,37 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { errorFields } from '../../log.ts';
 import { addDays } from '../../onboarding/clock.ts';
+import { selectDigest } from '../../onboarding/digest.ts';
 import { displayName, type OnboardingRecord } from '../../onboarding/model.ts';
-import { ActionRefused, type ActionOutcome, describeError } from '../../onboarding/service.ts';
-import { ACTION, type ActionVerb, actionPattern, CALLBACK, isItemBlock, REVOKE_INPUT } from '../ids.ts';
+import { type ActionOutcome, ActionRefused, describeError } from '../../onboarding/service.ts';
 import type { SlackContext } from '../context.ts';
+import {
+  ACTION,
+  type ActionVerb,
+  actionPattern,
+  CALLBACK,
+  isItemBlock,
+  REVOKE_INPUT,
+} from '../ids.ts';
 import { context, esc, plain, section, slackDate, user } from '../views/blocks.ts';
 import { homeBlocks, refusalText } from '../views/lists.ts';
-import { onboardModal, resultBlocks, resultView, UPSTREAM_FIELD_TO_INPUT } from '../views/onboard.ts';
+import {
+  onboardModal,
+  resultBlocks,
+  resultView,
+  UPSTREAM_FIELD_TO_INPUT,
+} from '../views/onboard.ts';
 import { itemBlocks } from '../views/record.ts';
-import { selectDigest } from '../../onboarding/digest.ts';
 
 /** Where a button was clicked: a message (digest, result DM, status) or a view (Home tab, modal). */
 export type Container =
-  | { kind: 'message'; channel: string; ts: string; ephemeral: boolean; responseUrl?: string | undefined }
+  | {
+      kind: 'message';
+      channel: string;
+      ts: string;
+      ephemeral: boolean;
+      responseUrl?: string | undefined;
+    }
   | { kind: 'view'; viewId: string; home: boolean };
 
 export type RevokeMetadata = { recordId: string; container: Container };
@@ -25,33 +43,48 @@ const pendingBlocks = new Map<string, { blocks: KnownBlock[]; until: number }>()
 
 export function registerActions(app: App, ctx: SlackContext): void {
   const handle = (verb: ActionVerb, handler: (args: Clicked) => Promise<void>) => {
-    app.action<BlockAction<ButtonAction>>(actionPattern(verb), async ({ ack, body, action, client, respond }) => {
-      await ack();
-      const clicked: Clicked = {
-        userId: body.user.id,
-        recordId: action.value ?? '',
-        container: containerOf(body),
-        blocks: (body.message?.blocks as KnownBlock[] | undefined) ?? undefined,
-        triggerId: body.trigger_id,
-        client,
-      };
-      if (!(await ctx.authz.isAllowed(clicked.userId))) {
-        await tellPrivately(ctx, client, clicked.container, clicked.userId, refusalText(ctx.authz.adminList), respond);
-        return;
-      }
-      await handler(clicked);
-    });
+    app.action<BlockAction<ButtonAction>>(
+      actionPattern(verb),
+      async ({ ack, body, action, client, respond }) => {
+        await ack();
+        const clicked: Clicked = {
+          userId: body.user.id,
+          recordId: action.value ?? '',
+          container: containerOf(body),
+          blocks: (body.message?.blocks as KnownBlock[] | undefined) ?? undefined,
+          triggerId: body.trigger_id,
+          client,
+        };
+        if (!(await ctx.authz.isAllowed(clicked.userId))) {
+          await tellPrivately(
+            ctx,
+            client,
+            clicked.container,
+            clicked.userId,
+            refusalText(ctx.authz.adminList),
+            respond,
+          );
+          return;
+        }
+        await handler(clicked);
+      },
+    );
   };
 
   handle(ACTION.extend, (c) =>
     applyOutcome(ctx, c.client, {
       ...c,
       verb: 'extended the invitation',
-      run: () => ctx.service.extend(c.recordId, c.userId, addDays(ctx.clock(), ctx.config.inviteTtlDays)),
+      run: () =>
+        ctx.service.extend(c.recordId, c.userId, addDays(ctx.clock(), ctx.config.inviteTtlDays)),
     }),
   );
   handle(ACTION.resend, (c) =>
-    applyOutcome(ctx, c.client, { ...c, verb: 'resent the invitation', run: () => ctx.service.resend(c.recordId, c.userId) }),
+    applyOutcome(ctx, c.client, {
+      ...c,
+      verb: 'resent the invitation',
+      run: () => ctx.service.resend(c.recordId, c.userId),
+    }),
   );
   handle(ACTION.retry, async (c) => {
     await applyOutcome(ctx, c.client, {
@@ -59,14 +92,26 @@ export function registerActions(app: App, ctx: SlackContext): void {
       verb: 'retried the onboarding',
       run: async () => {
         const record = await ctx.service.retry(c.recordId, c.userId);
-        return { record, summary: record.state === 'failed' ? `It failed again: ${record.failedStep ? record.steps[record.failedStep].reason : ''}` : 'Done.' };
+        return {
+          record,
+          summary:
+            record.state === 'failed'
+              ? `It failed again: ${record.failedStep ? record.steps[record.failedStep].reason : ''}`
+              : 'Done.',
+        };
       },
     });
   });
   handle(ACTION.editRetry, async (c) => {
     const record = ctx.store.get(c.recordId);
-    if (!record || record.state !== 'failed') {
-      await tellPrivately(ctx, c.client, c.container, c.userId, 'Nothing to correct: this onboarding is not failed any more.');
+    if (record?.state !== 'failed') {
+      await tellPrivately(
+        ctx,
+        c.client,
+        c.container,
+        c.userId,
+        'Nothing to correct: this onboarding is not failed any more.',
+      );
       return;
     }
     const problems = Object.entries(record.steps.sip_user.fields ?? {})
@@ -76,7 +121,12 @@ export function registerActions(app: App, ctx: SlackContext): void {
       trigger_id: c.triggerId,
       view: onboardModal(
         ctx.service.enabledChannels(),
-        { ...record.person, lifetimeDays: record.lifetimeDays, channels: record.channels, ...(record.note ? { note: record.note } : {}) },
+        {
+          ...record.person,
+          lifetimeDays: record.lifetimeDays,
+          channels: record.channels,
+          ...(record.note ? { note: record.note } : {}),
+        },
         { retryOf: record.id },
         `Opentact refused: ${problems}. Correct it and submit again.`,
       ),
@@ -86,18 +136,31 @@ export function registerActions(app: App, ctx: SlackContext): void {
     const record = ctx.store.get(c.recordId);
     if (record?.state === 'revoked') {
       const by = [...record.audit].reverse().find((a) => a.action === 'revoked');
-      await tellPrivately(ctx, c.client, c.container, c.userId, `Already revoked${by ? ` by ${user(by.by)} ${slackDate(by.at)}` : ''}.`);
+      await tellPrivately(
+        ctx,
+        c.client,
+        c.container,
+        c.userId,
+        `Already revoked${by ? ` by ${user(by.by)} ${slackDate(by.at)}` : ''}.`,
+      );
       return;
     }
     if (!record) {
-      await tellPrivately(ctx, c.client, c.container, c.userId, 'That onboarding no longer exists.');
+      await tellPrivately(
+        ctx,
+        c.client,
+        c.container,
+        c.userId,
+        'That onboarding no longer exists.',
+      );
       return;
     }
     const opened = await c.client.views.open({
       trigger_id: c.triggerId,
       view: revokeDialog(record, c.container, ctx.config.opentact.sipDomain !== undefined),
     });
-    if (opened.view?.id && c.blocks) pendingBlocks.set(opened.view.id, { blocks: c.blocks, until: Date.now() + 30 * 60_000 });
+    if (opened.view?.id && c.blocks)
+      pendingBlocks.set(opened.view.id, { blocks: c.blocks, until: Date.now() + 30 * 60_000 });
   });
 }
 
@@ -111,8 +174,19 @@ type Clicked = {
 };
 
 function containerOf(body: BlockAction): Container {
-  const c = body.container as { type: string; channel_id?: string; message_ts?: string; is_ephemeral?: boolean; view_id?: string };
-  if (c.type === 'view') return { kind: 'view', viewId: c.view_id ?? body.view?.id ?? '', home: body.view?.type === 'home' };
+  const c = body.container as {
+    type: string;
+    channel_id?: string;
+    message_ts?: string;
+    is_ephemeral?: boolean;
+    view_id?: string;
+  };
+  if (c.type === 'view')
+    return {
+      kind: 'view',
+      viewId: c.view_id ?? body.view?.id ?? '',
+      home: body.view?.type === 'home',
+    };
   return {
     kind: 'message',
     channel: c.channel_id ?? body.channel?.id ?? '',
@@ -137,7 +211,9 @@ function revokeDialog(record: OnboardingRecord, container: Container, canDeactiv
     close: plain('Cancel', 24),
     private_metadata: JSON.stringify(metadata),
     blocks: [
-      section(`Revoke the invitation of *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`)? The SIP user invite is removed and the e-mail invite cancelled.`),
+      section(
+        `Revoke the invitation of *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`)? The SIP user invite is removed and the e-mail invite cancelled.`,
+      ),
       {
         type: 'input' as const,
         block_id: REVOKE_INPUT.mode,
@@ -174,7 +250,8 @@ export async function applyOutcome(
   try {
     outcome = await args.run();
   } catch (error) {
-    if (!(error instanceof ActionRefused)) ctx.logger.warn(`action failed: ${args.verb}`, errorFields(error));
+    if (!(error instanceof ActionRefused))
+      ctx.logger.warn(`action failed: ${args.verb}`, errorFields(error));
     const text =
       error instanceof ActionRefused
         ? `:warning: ${error.message}`
@@ -187,17 +264,31 @@ export async function applyOutcome(
   const what = outcome.noop ? outcome.summary : `${args.verb}`;
   const container = args.container;
   if (container) {
-    await updateContainer(ctx, client, container, record, args.userId, what, args.blocks).catch((error) =>
-      ctx.logger.warn('could not update the message in place', errorFields(error)),
+    await updateContainer(ctx, client, container, record, args.userId, what, args.blocks).catch(
+      (error) => ctx.logger.warn('could not update the message in place', errorFields(error)),
     );
-    await tellPrivately(ctx, client, container, args.userId, `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${outcome.summary}`);
+    await tellPrivately(
+      ctx,
+      client,
+      container,
+      args.userId,
+      `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${outcome.summary}`,
+    );
   }
   if (!outcome.noop) {
-    await ctx.notifier.audit(`${user(args.userId)} ${args.verb} for *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`): ${esc(outcome.summary)}`);
+    await ctx.notifier.audit(
+      `${user(args.userId)} ${args.verb} for *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`): ${esc(outcome.summary)}`,
+    );
     const isResultMessage = container?.kind === 'message' && container.ts === record.slack.ts;
     if (record.slack.ts && !isResultMessage) await ctx.notifier.dmResult(record);
-    if (record.slack.viewId && container?.kind === 'view' && container.viewId === record.slack.viewId) {
-      await client.views.update({ view_id: record.slack.viewId, view: resultView(record, now) }).catch(() => undefined);
+    if (
+      record.slack.viewId &&
+      container?.kind === 'view' &&
+      container.viewId === record.slack.viewId
+    ) {
+      await client.views
+        .update({ view_id: record.slack.viewId, view: resultView(record, now) })
+        .catch(() => undefined);
     }
   }
 }
@@ -215,7 +306,10 @@ async function updateContainer(
   const acted = context(`${user(by)} ${esc(what)} · ${slackDate(now.toISOString())}`);
   if (container.kind === 'view') {
     if (container.home) {
-      await client.views.publish({ user_id: by, view: { type: 'home', blocks: homeFor(ctx, true) } });
+      await client.views.publish({
+        user_id: by,
+        view: { type: 'home', blocks: homeFor(ctx, true) },
+      });
     }
     return;
   }
@@ -224,7 +318,11 @@ async function updateContainer(
     blocks = [...resultBlocks(record, now), acted];
   } else {
     const source = clickedBlocks;
-    if (source) blocks = replaceItem(source, record, [...itemBlocks(record, now), { ...acted, block_id: `acted:${record.id}` }]);
+    if (source)
+      blocks = replaceItem(source, record, [
+        ...itemBlocks(record, now),
+        { ...acted, block_id: `acted:${record.id}` },
+      ]);
   }
   if (!blocks) return;
   const text = `${displayName(record.person)}: ${what}`;
@@ -242,8 +340,13 @@ async function updateContainer(
 }
 
 /** Replaces the blocks of one item (section, buttons, earlier "acted" line) with new ones. */
-export function replaceItem(blocks: KnownBlock[], record: OnboardingRecord, replacement: KnownBlock[]): KnownBlock[] {
-  const belongs = (b: KnownBlock) => isItemBlock(b.block_id, record.id) || b.block_id === `acted:${record.id}`;
+export function replaceItem(
+  blocks: KnownBlock[],
+  record: OnboardingRecord,
+  replacement: KnownBlock[],
+): KnownBlock[] {
+  const belongs = (b: KnownBlock) =>
+    isItemBlock(b.block_id, record.id) || b.block_id === `acted:${record.id}`;
   const first = blocks.findIndex(belongs);
   if (first < 0) return blocks;
   let last = first;
@@ -258,7 +361,11 @@ export async function tellPrivately(
   container: Container,
   userId: string,
   text: string,
-  respond?: (message: { response_type: 'ephemeral'; replace_original: false; text: string }) => Promise<unknown>,
+  respond?: (message: {
+    response_type: 'ephemeral';
+    replace_original: false;
+    text: string;
+  }) => Promise<unknown>,
 ): Promise<void> {
   try {
     if (container.kind === 'message' && container.ephemeral && respond) {

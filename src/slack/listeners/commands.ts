@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { errorFields } from '../../log.ts';
-import { COMMAND } from '../ids.ts';
 import type { SlackContext } from '../context.ts';
+import { COMMAND } from '../ids.ts';
 import { helpText, listBlocks, refusalText, refusalView } from '../views/lists.ts';
 import { onboardModal } from '../views/onboard.ts';
 import { statusBlocks } from '../views/record.ts';
@@ -19,13 +19,18 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         return;
       }
       // The trigger expires about 3 s after the command: views.open is the first outbound call.
-      const modal = onboardModal(ctx.service.enabledChannels(), { lifetimeDays: ctx.config.inviteTtlDays });
+      const modal = onboardModal(ctx.service.enabledChannels(), {
+        lifetimeDays: ctx.config.inviteTtlDays,
+      });
       const [, opened] = await Promise.all([
         ack(),
         client.views.open({ trigger_id: command.trigger_id, view: modal }),
       ]);
       if (known === undefined && !(await ctx.authz.isAllowed(userId)) && opened.view?.id) {
-        await client.views.update({ view_id: opened.view.id, view: refusalView(ctx.authz.adminList) });
+        await client.views.update({
+          view_id: opened.view.id,
+          view: refusalView(ctx.authz.adminList),
+        });
       }
       return;
     }
@@ -33,7 +38,10 @@ export function registerCommands(app: App, ctx: SlackContext): void {
     await ack();
     if (sub === 'help' || !['list', 'status', 'digest'].includes(sub)) {
       const prefix = sub === 'help' ? '' : `:grey_question: I don't know \`${sub}\`.\n`;
-      await respond({ response_type: 'ephemeral', text: `${prefix}${helpText(ctx.authz.adminList)}` });
+      await respond({
+        response_type: 'ephemeral',
+        text: `${prefix}${helpText(ctx.authz.adminList)}`,
+      });
       return;
     }
     if (!(await ctx.authz.isAllowed(userId))) {
@@ -49,7 +57,10 @@ export function registerCommands(app: App, ctx: SlackContext): void {
     if (sub === 'status') {
       const query = rest.join(' ');
       if (!query) {
-        await respond({ response_type: 'ephemeral', text: `Usage: \`${COMMAND} status <email | login>\`` });
+        await respond({
+          response_type: 'ephemeral',
+          text: `Usage: \`${COMMAND} status <email | login>\``,
+        });
         return;
       }
       const record = ctx.store.findByEmailOrLogin(query);
@@ -60,7 +71,11 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         });
         return;
       }
-      await respond({ response_type: 'ephemeral', text: `Onboarding of ${record.person.login}`, blocks: statusBlocks(record, now) });
+      await respond({
+        response_type: 'ephemeral',
+        text: `Onboarding of ${record.person.login}`,
+        blocks: statusBlocks(record, now),
+      });
       return;
     }
     // digest
@@ -73,7 +88,10 @@ export function registerCommands(app: App, ctx: SlackContext): void {
       );
     } catch (error) {
       ctx.logger.warn('digest on demand failed', errorFields(error));
-      await respond({ response_type: 'ephemeral', text: `:x: The digest could not be posted: ${describeSlackError(error)}` });
+      await respond({
+        response_type: 'ephemeral',
+        text: `:x: The digest could not be posted: ${describeSlackError(error)}`,
+      });
     }
   });
 }

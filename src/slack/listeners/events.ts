@@ -7,6 +7,9 @@ export function registerEvents(app: App, ctx: SlackContext): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     const isAdmin = await ctx.authz.isAllowed(event.user);
-    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: homeFor(ctx, isAdmin) } });
+    await client.views.publish({
+      user_id: event.user,
+      view: { type: 'home', blocks: homeFor(ctx, isAdmin) },
+    });
   });
 }

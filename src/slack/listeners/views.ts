@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import { errorFields } from '../../log.ts';
-import { ActionRefused, describeError } from '../../onboarding/service.ts';
+import { displayName } from '../../onboarding/model.ts';
 import type { RevokeMode } from '../../onboarding/service.ts';
-import { CALLBACK, INPUT, REVOKE_INPUT } from '../ids.ts';
+import { ActionRefused, describeError } from '../../onboarding/service.ts';
 import type { SlackContext } from '../context.ts';
+import { CALLBACK, INPUT, REVOKE_INPUT } from '../ids.ts';
 import { validateModal } from '../validation.ts';
 import { refusalView } from '../views/lists.ts';
 import { type ModalMetadata, progressView } from '../views/onboard.ts';
-import { displayName } from '../../onboarding/model.ts';
 import { applyOutcome, type RevokeMetadata, takePendingBlocks } from './actions.ts';
 
 /** Submissions of the onboarding modal and the revoke dialog. */
@@ -49,9 +49,14 @@ export function registerViews(app: App, ctx: SlackContext): void {
     // Registered in memory at once (persisted right after the ack): a second delivery finds it.
     const request = { submissionKey: view.id, requestedBy: userId, ...input };
     const creating = metadata.retryOf
-      ? ctx.service.amend(metadata.retryOf, userId, input).then((record) => ({ record, created: true }))
+      ? ctx.service
+          .amend(metadata.retryOf, userId, input)
+          .then((record) => ({ record, created: true }))
       : ctx.service.create(request);
-    await ack({ response_action: 'update', view: progressView(displayName(input.person), input.channels) });
+    await ack({
+      response_action: 'update',
+      view: progressView(displayName(input.person), input.channels),
+    });
 
     try {
       const { record, created } = await creating;
@@ -78,7 +83,8 @@ export function registerViews(app: App, ctx: SlackContext): void {
       return;
     }
     const metadata = parseMetadata<RevokeMetadata>(view.private_metadata);
-    const selected = view.state.values[REVOKE_INPUT.mode]?.[`${REVOKE_INPUT.mode}_input`]?.selected_option?.value;
+    const selected =
+      view.state.values[REVOKE_INPUT.mode]?.[`${REVOKE_INPUT.mode}_input`]?.selected_option?.value;
     const mode: RevokeMode = selected === 'deactivate' || selected === 'remove' ? selected : 'keep';
     await ack();
     await applyOutcome(ctx, client, {

@@ -7,9 +7,14 @@ export const esc = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Slack clips nothing for us: keep within a limit, marking the cut. */
-export const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+export const clip = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
-export const plain = (text: string, max = 150) => ({ type: 'plain_text' as const, text: clip(text, max), emoji: true });
+export const plain = (text: string, max = 150) => ({
+  type: 'plain_text' as const,
+  text: clip(text, max),
+  emoji: true,
+});
 
 export const header = (text: string): KnownBlock => ({ type: 'header', text: plain(text, 150) });
 

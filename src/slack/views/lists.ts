@@ -1,8 +1,13 @@
 import type { KnownBlock, ModalView } from '@slack/types';
+import { relativeTime } from '../../onboarding/clock.ts';
 import type { Digest } from '../../onboarding/digest.ts';
 import { isDigestEmpty } from '../../onboarding/digest.ts';
-import { CHANNEL_LABEL, displayName, type OnboardingRecord, STATES } from '../../onboarding/model.ts';
-import { relativeTime } from '../../onboarding/clock.ts';
+import {
+  CHANNEL_LABEL,
+  displayName,
+  type OnboardingRecord,
+  STATES,
+} from '../../onboarding/model.ts';
 import { CALLBACK, COMMAND } from '../ids.ts';
 import { context, divider, esc, header, plain, section, user } from './blocks.ts';
 import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
@@ -11,7 +16,8 @@ import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
 export const MESSAGE_BLOCK_LIMIT = 50;
 
 export function helpText(admins: string[]): string {
-  const who = admins.length > 0 ? admins.map((id) => `<@${id}>`).join(', ') : 'workspace admins and owners';
+  const who =
+    admins.length > 0 ? admins.map((id) => `<@${id}>`).join(', ') : 'workspace admins and owners';
   return [
     `*${COMMAND}* onboards a new team member onto the company telephony.`,
     `• \`${COMMAND}\` — open the onboarding form (name, e-mail, mobile, SIP login, invite lifetime, channels)`,
@@ -24,7 +30,8 @@ export function helpText(admins: string[]): string {
 }
 
 export function refusalText(admins: string[]): string {
-  const who = admins.length > 0 ? admins.map((id) => `<@${id}>`).join(', ') : 'workspace admins and owners';
+  const who =
+    admins.length > 0 ? admins.map((id) => `<@${id}>`).join(', ') : 'workspace admins and owners';
   return `:lock: Only ${who} can onboard people or act on invitations. Ask one of them if someone needs telephony access.`;
 }
 
@@ -41,7 +48,13 @@ export function refusalView(admins: string[]): ModalView {
 /** `/onboard list`: open onboardings, soonest expiry first, within the block limit. */
 export function listBlocks(records: readonly OnboardingRecord[], now: Date): KnownBlock[] {
   const open = records
-    .filter((r) => r.state === 'pending' || r.state === 'provisioning' || r.state === 'failed' || r.state === 'expired')
+    .filter(
+      (r) =>
+        r.state === 'pending' ||
+        r.state === 'provisioning' ||
+        r.state === 'failed' ||
+        r.state === 'expired',
+    )
     .slice()
     .sort((a, b) => expiryMs(a) - expiryMs(b));
   if (open.length === 0) return [section(':sparkles: No pending invitations.')];
@@ -56,12 +69,17 @@ export function listBlocks(records: readonly OnboardingRecord[], now: Date): Kno
     shown += chunk.length;
   }
   if (shown < open.length) {
-    blocks.push(context(`…and ${open.length - shown} more. Use \`${COMMAND} status <email | login>\` for one person.`));
+    blocks.push(
+      context(
+        `…and ${open.length - shown} more. Use \`${COMMAND} status <email | login>\` for one person.`,
+      ),
+    );
   }
   return blocks;
 }
 
-const expiryMs = (r: OnboardingRecord) => (r.invite ? Date.parse(r.invite.expiresAt) : Number.MAX_SAFE_INTEGER);
+const expiryMs = (r: OnboardingRecord) =>
+  r.invite ? Date.parse(r.invite.expiresAt) : Number.MAX_SAFE_INTEGER;
 
 /**
  * The daily digest. Items (each two blocks) are added section by section until
@@ -72,9 +90,16 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string): KnownBlock[
   const counts = STATES.filter((s) => digest.counts[s] > 0)
     .map((s) => `${digest.counts[s]} ${s}`)
     .join(' · ');
-  const blocks: KnownBlock[] = [header('Invitation digest'), context(`${counts || 'No onboardings yet'} · ${esc(timeZoneLabel)}`)];
+  const blocks: KnownBlock[] = [
+    header('Invitation digest'),
+    context(`${counts || 'No onboardings yet'} · ${esc(timeZoneLabel)}`),
+  ];
   if (isDigestEmpty(digest)) {
-    blocks.push(section(`:white_check_mark: Nothing needs attention: ${digest.counts.pending} pending, none expiring soon, no failures.`));
+    blocks.push(
+      section(
+        `:white_check_mark: Nothing needs attention: ${digest.counts.pending} pending, none expiring soon, no failures.`,
+      ),
+    );
     return blocks;
   }
   const limit = MESSAGE_BLOCK_LIMIT - 2; // room for the closing summary
@@ -108,7 +133,10 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string): KnownBlock[
   );
   addSection(
     ':x: Failed deliveries',
-    digest.failedDeliveries.map((f) => ({ record: f.record, extra: `${CHANNEL_LABEL[f.channel]} failed: ${esc(f.reason)}` })),
+    digest.failedDeliveries.map((f) => ({
+      record: f.record,
+      extra: `${CHANNEL_LABEL[f.channel]} failed: ${esc(f.reason)}`,
+    })),
   );
   addSection(
     ':warning: Failed onboardings',
@@ -118,18 +146,37 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string): KnownBlock[
     })),
   );
   const drift = [
-    ...digest.drift.records.map((r) => `• *${esc(displayName(r.person))}* (\`${esc(r.person.login)}\`): ${esc(r.drift ?? '')}`),
-    ...digest.drift.upstream.map((d) => `• ${d.api === 'opentact' ? 'Opentact' : 'Slyk'}: ${esc(d.what)} (${d.kind === 'upstream-only' ? 'exists upstream, no record here' : 'recorded here, gone upstream'})`),
+    ...digest.drift.records.map(
+      (r) =>
+        `• *${esc(displayName(r.person))}* (\`${esc(r.person.login)}\`): ${esc(r.drift ?? '')}`,
+    ),
+    ...digest.drift.upstream.map(
+      (d) =>
+        `• ${d.api === 'opentact' ? 'Opentact' : 'Slyk'}: ${esc(d.what)} (${d.kind === 'upstream-only' ? 'exists upstream, no record here' : 'recorded here, gone upstream'})`,
+    ),
   ];
   if (drift.length > 0) {
     if (blocks.length + 3 <= limit) {
-      blocks.push(divider(), section(`*:mag: Drift between the records and upstream* (${drift.length})\n${drift.slice(0, 20).join('\n')}${drift.length > 20 ? `\n…and ${drift.length - 20} more` : ''}`));
+      blocks.push(
+        divider(),
+        section(
+          `*:mag: Drift between the records and upstream* (${drift.length})\n${drift.slice(0, 20).join('\n')}${drift.length > 20 ? `\n…and ${drift.length - 20} more` : ''}`,
+        ),
+      );
     } else omitted += drift.length;
   }
   if (omitted > 0) {
-    blocks.push(context(`…and ${omitted} more item${omitted === 1 ? '' : 's'} not shown. See \`${COMMAND} list\`.`));
+    blocks.push(
+      context(
+        `…and ${omitted} more item${omitted === 1 ? '' : 's'} not shown. See \`${COMMAND} list\`.`,
+      ),
+    );
   }
-  blocks.push(context(`${digest.counts.pending} pending in total. Buttons act on one invitation; the message shows who did what.`));
+  blocks.push(
+    context(
+      `${digest.counts.pending} pending in total. Buttons act on one invitation; the message shows who did what.`,
+    ),
+  );
   return blocks;
 }
 
@@ -147,13 +194,19 @@ export function homeBlocks(
   if (!isAdmin) {
     return [
       header('Telephony onboarding'),
-      section('This bot sets up new team members on the company telephony: it creates their SIP account and sends them an invitation by SMS and e-mail, then keeps track of it until it is used.'),
+      section(
+        'This bot sets up new team members on the company telephony: it creates their SIP account and sends them an invitation by SMS and e-mail, then keeps track of it until it is used.',
+      ),
       section(refusalText(admins)),
     ];
   }
   const now = digest.now;
   const counts = STATES.map((s) => `${STATE_BADGE[s]}: *${digest.counts[s]}*`).join('\n');
-  const blocks: KnownBlock[] = [header('Telephony onboarding'), section(counts), context(`Use \`${COMMAND}\` to onboard someone. \`${COMMAND} help\` lists everything.`)];
+  const blocks: KnownBlock[] = [
+    header('Telephony onboarding'),
+    section(counts),
+    context(`Use \`${COMMAND}\` to onboard someone. \`${COMMAND} help\` lists everything.`),
+  ];
   const limit = 100 - 4; // Home tabs allow 100 blocks.
   const add = (title: string, list: readonly OnboardingRecord[], max: number) => {
     if (list.length === 0) return;
@@ -163,7 +216,8 @@ export function homeBlocks(
       if (blocks.length + items.length > limit) break;
       blocks.push(...items);
     }
-    if (list.length > max) blocks.push(context(`…and ${list.length - max} more (\`${COMMAND} list\`).`));
+    if (list.length > max)
+      blocks.push(context(`…and ${list.length - max} more (\`${COMMAND} list\`).`));
   };
   add(':alarm_clock: Expiring soon', digest.expiringSoon, 10);
   add(':x: Failed deliveries', [...new Set(digest.failedDeliveries.map((f) => f.record))], 10);

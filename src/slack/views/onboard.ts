@@ -1,10 +1,15 @@
 import type { KnownBlock, ModalView } from '@slack/types';
-import { CHANNEL_LABEL, type Channel, displayName, type OnboardingRecord, STEP_LABEL, STEPS } from '../../onboarding/model.ts';
-import { CALLBACK, INPUT, inputActionId } from '../ids.ts';
-import { context, esc, header, plain, section } from './blocks.ts';
+import {
+  CHANNEL_LABEL,
+  type Channel,
+  displayName,
+  type OnboardingRecord,
+  STEP_LABEL,
+  STEPS,
+} from '../../onboarding/model.ts';
+import { CALLBACK, INPUT, inputActionId, itemActionsBlockId } from '../ids.ts';
+import { actions, context, esc, header, plain, section } from './blocks.ts';
 import { deliveryLine, expiryText, recordButtons, statusBlocks } from './record.ts';
-import { actions } from './blocks.ts';
-import { itemActionsBlockId } from '../ids.ts';
 
 export type ModalDefaults = {
   firstName?: string;
@@ -39,7 +44,19 @@ export function onboardModal(
   metadata: ModalMetadata = {},
   notice?: string,
 ): ModalView {
-  const text = (blockId: (typeof INPUT)[keyof typeof INPUT], label: string, opts: { max: number; min?: number; placeholder?: string; hint?: string; initial?: string | undefined; optional?: boolean; multiline?: boolean }): KnownBlock => ({
+  const text = (
+    blockId: (typeof INPUT)[keyof typeof INPUT],
+    label: string,
+    opts: {
+      max: number;
+      min?: number;
+      placeholder?: string;
+      hint?: string;
+      initial?: string | undefined;
+      optional?: boolean;
+      multiline?: boolean;
+    },
+  ): KnownBlock => ({
     type: 'input',
     block_id: blockId,
     label: plain(label, 2000),
@@ -57,13 +74,24 @@ export function onboardModal(
   });
   const choices = CHANNEL_CHOICES.filter((c) => c.channels.every((ch) => enabled.includes(ch)));
   const wanted = defaults.channels ?? enabled;
-  const initialChoice = choices.find((c) => c.channels.length === wanted.length && c.channels.every((ch) => wanted.includes(ch))) ?? choices[0];
+  const initialChoice =
+    choices.find(
+      (c) => c.channels.length === wanted.length && c.channels.every((ch) => wanted.includes(ch)),
+    ) ?? choices[0];
 
   const blocks: KnownBlock[] = [];
   if (notice) blocks.push(section(`:warning: ${esc(notice)}`));
   blocks.push(
-    text(INPUT.firstName, 'First name', { max: 24, placeholder: 'Ada', initial: defaults.firstName }),
-    text(INPUT.lastName, 'Last name', { max: 24, placeholder: 'Lovelace', initial: defaults.lastName }),
+    text(INPUT.firstName, 'First name', {
+      max: 24,
+      placeholder: 'Ada',
+      initial: defaults.firstName,
+    }),
+    text(INPUT.lastName, 'Last name', {
+      max: 24,
+      placeholder: 'Lovelace',
+      initial: defaults.lastName,
+    }),
     {
       type: 'input',
       block_id: INPUT.email,
@@ -118,7 +146,9 @@ export function onboardModal(
     });
   } else {
     blocks.push(
-      context(':warning: No invitation channel is configured (SMS needs USERMGMT_*, e-mail needs SLYK_API_KEY): the SIP user and invite are created, but nobody is notified.'),
+      context(
+        ':warning: No invitation channel is configured (SMS needs USERMGMT_*, e-mail needs SLYK_API_KEY): the SIP user and invite are created, but nobody is notified.',
+      ),
     );
   }
   blocks.push(
@@ -178,7 +208,11 @@ export function resultBlocks(record: OnboardingRecord, now: Date): KnownBlock[] 
     blocks.push(
       section(
         `:x: *${record.failedStep ? STEP_LABEL[record.failedStep] : 'A step'} failed:* ${esc(step?.reason ?? 'unknown reason')}` +
-          (step?.fields ? `\n${Object.entries(step.fields).map(([f, m]) => `• *${esc(fieldLabel(f))}*: ${esc(m)}`).join('\n')}` : ''),
+          (step?.fields
+            ? `\n${Object.entries(step.fields)
+                .map(([f, m]) => `• *${esc(fieldLabel(f))}*: ${esc(m)}`)
+                .join('\n')}`
+            : ''),
       ),
     );
     blocks.push(section(existsUpstream(record)));
@@ -194,7 +228,11 @@ export function resultBlocks(record: OnboardingRecord, now: Date): KnownBlock[] 
   const buttons = recordButtons(record);
   if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
   if (record.state === 'failed') {
-    blocks.push(context('Retry runs the failed step again; steps that succeeded are not repeated. `/onboard status` shows every step.'));
+    blocks.push(
+      context(
+        'Retry runs the failed step again; steps that succeeded are not repeated. `/onboard status` shows every step.',
+      ),
+    );
   }
   return blocks;
 }
@@ -209,7 +247,9 @@ export function resultText(record: OnboardingRecord): string {
 /** What exists upstream for a failed record, so nothing is orphaned silently. */
 function existsUpstream(record: OnboardingRecord): string {
   const parts: string[] = [];
-  parts.push(record.sipUser ? `SIP user \`${esc(record.sipUser.login)}\` exists` : 'no SIP user was created');
+  parts.push(
+    record.sipUser ? `SIP user \`${esc(record.sipUser.login)}\` exists` : 'no SIP user was created',
+  );
   parts.push(record.invite ? 'the SIP user invite exists' : 'no SIP user invite was created');
   return `*In Opentact:* ${parts.join('; ')}.`;
 }

@@ -22,7 +22,12 @@ export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
   revoked: ':no_entry_sign: revoked',
 };
 
-const DELIVERY_ICON = { pending: ':hourglass:', sent: ':white_check_mark:', failed: ':x:', skipped: ':heavy_minus_sign:' } as const;
+const DELIVERY_ICON = {
+  pending: ':hourglass:',
+  sent: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':heavy_minus_sign:',
+} as const;
 
 export function deliveryLine(record: OnboardingRecord, channel: Channel): string {
   const delivery = record.deliveries[channel];
@@ -49,7 +54,8 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
 export function recordButtons(record: OnboardingRecord): Button[] {
   const id = record.id;
   const buttons: Button[] = [];
-  const open = record.state === 'pending' || record.state === 'expired' || record.state === 'failed';
+  const open =
+    record.state === 'pending' || record.state === 'expired' || record.state === 'failed';
   if (record.state === 'failed') {
     buttons.push(button('Retry', actionId(ACTION.retry, id), id, 'primary'));
     if (record.failedStep === 'sip_user' && record.steps.sip_user.fields) {
@@ -58,7 +64,12 @@ export function recordButtons(record: OnboardingRecord): Button[] {
   }
   if (open && record.invite && !record.invite.goneAt) {
     buttons.push(
-      button('Extend', actionId(ACTION.extend, id), id, record.state === 'failed' ? undefined : 'primary'),
+      button(
+        'Extend',
+        actionId(ACTION.extend, id),
+        id,
+        record.state === 'failed' ? undefined : 'primary',
+      ),
     );
     if (record.state !== 'expired') buttons.push(button('Resend', actionId(ACTION.resend, id), id));
   }
@@ -71,7 +82,10 @@ export function recordButtons(record: OnboardingRecord): Button[] {
 /** An item: a section and its buttons, with block ids that let an action replace them in place. */
 export function itemBlocks(record: OnboardingRecord, now: Date, extra?: string): KnownBlock[] {
   const blocks: KnownBlock[] = [
-    section(extra ? `${summaryLine(record, now)}\n${extra}` : summaryLine(record, now), itemBlockId(record.id)),
+    section(
+      extra ? `${summaryLine(record, now)}\n${extra}` : summaryLine(record, now),
+      itemBlockId(record.id),
+    ),
   ];
   const buttons = recordButtons(record);
   if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
@@ -79,7 +93,12 @@ export function itemBlocks(record: OnboardingRecord, now: Date, extra?: string):
 }
 
 /** Replaces an item after an action: who did what and when, so nobody acts twice. */
-export function actedItemBlocks(record: OnboardingRecord, now: Date, by: string, what: string): KnownBlock[] {
+export function actedItemBlocks(
+  record: OnboardingRecord,
+  now: Date,
+  by: string,
+  what: string,
+): KnownBlock[] {
   return [
     ...itemBlocks(record, now),
     context(`${user(by)} ${esc(what)} · ${slackDate(now.toISOString())}`),
@@ -90,13 +109,26 @@ export function actedItemBlocks(record: OnboardingRecord, now: Date, by: string,
 export function statusBlocks(record: OnboardingRecord, now: Date): KnownBlock[] {
   const steps = STEPS.map((name) => {
     const step = record.steps[name];
-    const icon = { todo: ':white_circle:', running: ':hourglass_flowing_sand:', done: ':white_check_mark:', failed: ':x:', skipped: ':heavy_minus_sign:' }[step.status];
-    const fields = step.fields ? ` (${Object.entries(step.fields).map(([f, m]) => `${f}: ${m}`).join('; ')})` : '';
+    const icon = {
+      todo: ':white_circle:',
+      running: ':hourglass_flowing_sand:',
+      done: ':white_check_mark:',
+      failed: ':x:',
+      skipped: ':heavy_minus_sign:',
+    }[step.status];
+    const fields = step.fields
+      ? ` (${Object.entries(step.fields)
+          .map(([f, m]) => `${f}: ${m}`)
+          .join('; ')})`
+      : '';
     return `${icon} ${STEP_LABEL[name]}: ${step.status}${step.reason ? ` — ${esc(step.reason)}${esc(fields)}` : ''}`;
   });
   const audit = record.audit
     .slice(-12)
-    .map((entry) => `• ${slackDate(entry.at)} ${user(entry.by)} ${esc(entry.action.replace(/_/g, ' '))}${entry.detail ? `: ${esc(entry.detail)}` : ''}`);
+    .map(
+      (entry) =>
+        `• ${slackDate(entry.at)} ${user(entry.by)} ${esc(entry.action.replace(/_/g, ' '))}${entry.detail ? `: ${esc(entry.detail)}` : ''}`,
+    );
   return [
     ...itemBlocks(record, now),
     section(
@@ -104,8 +136,12 @@ export function statusBlocks(record: OnboardingRecord, now: Date): KnownBlock[] 
         `*Requested:* ${slackDate(record.createdAt)} by ${user(record.requestedBy)}` +
         (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
     ),
-    section(`*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`),
-    section(`*Audit trail*${record.audit.length > 12 ? ` (last 12 of ${record.audit.length})` : ''}\n${audit.join('\n')}`),
+    section(
+      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
+    ),
+    section(
+      `*Audit trail*${record.audit.length > 12 ? ` (last 12 of ${record.audit.length})` : ''}\n${audit.join('\n')}`,
+    ),
     ...(record.drift ? [context(`:warning: ${esc(record.drift)}`)] : []),
   ];
 }

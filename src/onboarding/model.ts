@@ -144,8 +144,11 @@ export type OnboardingRecord = z.infer<typeof OnboardingRecordSchema>;
 
 export const JobRunSchema = z.object({
   lastRunAt: iso.optional(),
-  /** The scheduled slot (ISO) the last run covered; a slot is never run twice. */
-  lastSlot: iso.optional(),
+  /**
+   * The scheduled slot the last run covered, as its local wall-clock key in the
+   * job's time zone (`2026-11-24T09:00`, see localSlotKey); a slot is never run twice.
+   */
+  lastSlot: z.string().optional(),
 });
 
 export const DriftItemSchema = z.object({

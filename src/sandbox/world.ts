@@ -1,6 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { createOpentactSimulator, type OpentactSimulator } from './opentact.ts';
 import { createSlackSimulator, type SlackSimulator } from './slack.ts';
 import { createSlykSimulator, type SlykSimulator } from './slyk.ts';
@@ -28,6 +30,15 @@ export const SANDBOX = {
   slykApiKey: 'sandbox-slyk-api-key',
 } as const;
 
+/** The bot scopes manifest.yml grants: the Slack simulator enforces exactly these. */
+export function manifestScopes(): string[] {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'manifest.yml');
+  const manifest = parse(readFileSync(file, 'utf8')) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return manifest.oauth_config.scopes.bot;
+}
+
 export type World = {
   slack: SlackSimulator;
   opentact: OpentactSimulator;
@@ -49,6 +60,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const slack = createSlackSimulator({
     botToken: SANDBOX.slackBotToken,
     teamId: SANDBOX.teamId,
+    scopes: manifestScopes(),
     now: () => now().getTime(),
     users: [
       { id: SANDBOX.admin, name: 'grace', realName: 'Grace Hopper', email: 'grace@example.com' },

@@ -152,7 +152,7 @@ export function onboardModal(
     );
   }
   blocks.push(
-    text(INPUT.note, 'Note (optional)', {
+    text(INPUT.note, 'Note', {
       max: 500,
       optional: true,
       multiline: true,

@@ -1,0 +1,211 @@
+import { startBot } from '../bot.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { findButton, SlackDriver } from './driver.ts';
+import { renderBlocks, renderView } from './render.ts';
+import { SANDBOX, startWorld } from './world.ts';
+
+/**
+ * `npm run demo`: the real bot in HTTP mode against the built-in simulators,
+ * driven through correctly signed Slack requests. Prints what Slack would show
+ * at each step and what each upstream API received. Same code as production;
+ * only the URLs differ.
+ */
+
+const out = (text = '') => process.stdout.write(`${text}\n`);
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+const step = (n: number, title: string) =>
+  out(`\n━━ ${n}. ${title} ${'━'.repeat(Math.max(0, 66 - title.length))}`);
+
+async function until<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const world = await startWorld();
+const config = loadConfig({ ...world.env, LOG_LEVEL: 'warn' });
+const bot = await startBot(config, {
+  schedule: false,
+  postIntervalMs: 0,
+  logger: createLogger('warn'),
+});
+const driver = new SlackDriver({
+  url: `http://127.0.0.1:${bot.port}/slack/events`,
+  signingSecret: SANDBOX.signingSecret,
+  slack: world.slack,
+  teamId: SANDBOX.teamId,
+});
+const admin = SANDBOX.admin;
+let upstreamSeen = 0;
+const upstream = () => {
+  const lines: string[] = [];
+  const all = [
+    ...world.opentact.server.calls.map((c) => ({ api: 'Opentact', c })),
+    ...world.usermgmt.calls.map((c) => ({ api: 'UserMgmt', c })),
+    ...world.slyk.calls.map((c) => ({ api: 'Slyk', c })),
+  ].sort((a, b) => a.c.at - b.c.at);
+  for (const { api, c } of all.slice(upstreamSeen)) {
+    const body =
+      c.body && typeof c.body === 'object'
+        ? JSON.stringify(c.body, (k, v) => (k === 'password' ? '[generated, not shown]' : v))
+        : '';
+    const query = Object.keys(c.query).length ? `?${new URLSearchParams(c.query).toString()}` : '';
+    lines.push(
+      `${api.padEnd(8)} ${c.method.padEnd(6)} ${c.path}${query} → ${c.status}${body ? `  ${body}` : ''}`,
+    );
+  }
+  upstreamSeen = all.length;
+  return lines.length
+    ? `  Upstream received:\n${indent(lines.join('\n'))}`
+    : '  Upstream received: nothing';
+};
+const lastModal = () => world.slack.views.filter((v) => v.type === 'modal').at(-1)!;
+const values = (email: string, login: string, lifetime: string) => ({
+  first_name: { first_name_input: { type: 'plain_text_input', value: 'Ada' } },
+  last_name: { last_name_input: { type: 'plain_text_input', value: 'Lovelace' } },
+  email: { email_input: { type: 'email_text_input', value: email } },
+  phone: { phone_input: { type: 'plain_text_input', value: '+44 7700 900123' } },
+  login: { login_input: { type: 'plain_text_input', value: login } },
+  lifetime: { lifetime_input: { type: 'number_input', value: lifetime } },
+  channels: { channels_input: { type: 'radio_buttons', selected_option: { value: 'both' } } },
+  note: { note_input: { type: 'plain_text_input', value: 'Starts Monday, support team' } },
+});
+
+try {
+  out(
+    'Telephony onboarding bot — sandbox demo (real bot, simulated Slack, Opentact, UserMgmt and Slyk)',
+  );
+
+  step(1, `${admin} types /onboard`);
+  await driver.command(admin, '');
+  const modalId = await until(() => lastModal()?.id, 'the modal');
+  out(indent(renderView(lastModal().view as never)));
+
+  step(2, 'Submits a bad e-mail');
+  const bad = await driver.submitView(modalId, admin, values('ada-at-example', '', '1'));
+  out(
+    `  Slack shows the field errors from the ack: ${JSON.stringify((bad.body as { errors: unknown }).errors)}`,
+  );
+  out(upstream());
+
+  step(3, 'Submits valid details (lifetime 1 day)');
+  const good = await driver.submitView(modalId, admin, values('ada@example.com', '', '1'));
+  out(`  Ack (${good.ms.toFixed(0)} ms): modal now shows`);
+  out(indent(renderView((good.body as { view: never }).view)));
+  const record = await until(
+    () => bot.store.all().find((r) => r.state !== 'provisioning'),
+    'the pipeline',
+  );
+  const dmChannel = await until(() => world.slack.dmWith(admin), 'the DM');
+  const dm = await until(() => world.slack.messagesIn(dmChannel).at(-1), 'the result DM');
+  out('  Direct message to the requester:');
+  out(indent(renderBlocks(dm.blocks as never)));
+  out(
+    `  Audit line in #telephony-onboarding: ${world.slack.messagesIn(SANDBOX.digestChannel).at(-1)?.text}`,
+  );
+  out(upstream());
+  out(
+    `  Record ${record.id}: state ${record.state}, SMS ${record.deliveries.sms.status}, e-mail ${record.deliveries.email.status}`,
+  );
+
+  step(4, '/onboard list');
+  await driver.command(admin, 'list');
+  const list = await until(() => world.slack.responses.at(-1), 'the list');
+  out(indent(renderBlocks((list.body as { blocks: never }).blocks)));
+
+  step(5, '/onboard digest');
+  await driver.command(admin, 'digest');
+  const digest = await until(
+    () =>
+      world.slack
+        .messagesIn(SANDBOX.digestChannel)
+        .find((m) => m.text?.startsWith('Invitation digest')),
+    'the digest',
+  );
+  out(indent(renderBlocks(digest.blocks as never)));
+  out(upstream());
+
+  step(6, 'Clicks Extend on the digest');
+  const extend = findButton(digest.blocks, 'extend:')!;
+  await driver.click(admin, extend, { channel: SANDBOX.digestChannel, ts: digest.ts });
+  await until(
+    () => bot.store.get(record.id)?.audit.some((a) => a.action === 'extended'),
+    'the extension',
+  );
+  await until(() => world.slack.callsTo('chat.update').length > 0, 'the message update');
+  out('  The digest message, updated in place:');
+  out(
+    indent(
+      renderBlocks(
+        world.slack.messagesIn(SANDBOX.digestChannel).find((m) => m.ts === digest.ts)!
+          .blocks as never,
+      ),
+    ),
+  );
+  out(upstream());
+
+  step(7, 'Clicks Revoke, chooses "Deactivate the SIP user"');
+  const updatedDigest = world.slack
+    .messagesIn(SANDBOX.digestChannel)
+    .find((m) => m.ts === digest.ts)!;
+  await driver.click(admin, findButton(updatedDigest.blocks, 'revoke:')!, {
+    channel: SANDBOX.digestChannel,
+    ts: digest.ts,
+  });
+  const dialog = await until(
+    () =>
+      world.slack.views.find(
+        (v) => (v.view as { callback_id?: string }).callback_id === 'revoke_modal',
+      ),
+    'the dialog',
+  );
+  out(indent(renderView(dialog.view as never)));
+  await driver.submitView(dialog.id, admin, {
+    revoke_mode: {
+      revoke_mode_input: { type: 'radio_buttons', selected_option: { value: 'deactivate' } },
+    },
+  });
+  const revoked = await until(
+    () => (bot.store.get(record.id)?.state === 'revoked' ? bot.store.get(record.id) : undefined),
+    'the revocation',
+  );
+  out(`  Record state: ${revoked.state}; audit: ${revoked.audit.at(-1)?.detail}`);
+  out(upstream());
+
+  step(8, 'Done');
+  // Checked, not claimed: no secret reached Slack.
+  const slackText = world.slack.allCallText();
+  const secrets = [
+    SANDBOX.slackBotToken,
+    SANDBOX.signingSecret,
+    SANDBOX.opentactToken,
+    SANDBOX.usermgmtToken,
+    SANDBOX.slykApiKey,
+    ...world.opentact.server.calls.map(
+      (c) => (c.body as { password?: string } | undefined)?.password,
+    ),
+    ...[...world.opentact.state.invites.values()].map((i) => (i as { token?: string }).token),
+    ...world.slyk.invites().flatMap((i) => [i.url, i.code]),
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const leaked = secrets.filter((secret) => slackText.includes(secret));
+  if (leaked.length > 0) {
+    out(`  LEAK: ${leaked.length} secret(s) appeared in Slack calls`);
+    process.exitCode = 1;
+  } else {
+    out(
+      `  ${world.slack.calls.length} Slack Web API calls checked: none contains any of ${secrets.length} secrets (tokens, SIP password, invite tokens and links).`,
+    );
+  }
+} finally {
+  await bot.stop(2_000);
+  await world.close();
+}

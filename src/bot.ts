@@ -141,9 +141,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     port,
     stop(timeoutMs = 8_000) {
       stopping ??= (async () => {
-        await slack.stop();
+        const deadline = Date.now() + timeoutMs;
+        await slack.stop(timeoutMs);
         await jobs!.stop();
-        const finished = await service.drain(timeoutMs);
+        const finished = await service.drain(Math.max(0, deadline - Date.now()));
         if (!finished)
           logger.warn('stopped with steps still running; they resume at the next start');
         await store.close();

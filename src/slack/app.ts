@@ -20,7 +20,8 @@ export type SlackApp = {
   app: App;
   /** Starts the receiver; resolves with the HTTP port in HTTP mode. */
   start(): Promise<number | undefined>;
-  stop(): Promise<void>;
+  /** Stops taking requests and waits (up to `timeoutMs`) for listener work in progress. */
+  stop(timeoutMs?: number): Promise<void>;
 };
 
 /**
@@ -77,6 +78,18 @@ export function createSlackApp(
     const original = (error as { original?: unknown }).original ?? error;
     logger.error('unhandled error in a Slack listener', errorFields(original));
   });
+  // Every request's listener work (which goes on after the ack) is tracked, so
+  // that a shutdown can let it finish instead of cutting a report in half.
+  const inFlight = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(work);
+    }
+  });
   const ctx = ctxFactory(app);
   registerCommands(app, ctx);
   registerViews(app, ctx);
@@ -93,9 +106,18 @@ export function createSlackApp(
       httpServer = (await app.start(config.slack.port)) as Server;
       return (httpServer.address() as AddressInfo).port;
     },
-    async stop() {
-      if (httpServer) httpServer.closeAllConnections?.();
+    async stop(timeoutMs = 5_000) {
       await app.stop().catch(() => undefined);
+      if (httpServer) httpServer.closeIdleConnections?.();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (httpServer) httpServer.closeAllConnections?.();
     },
   };
 }

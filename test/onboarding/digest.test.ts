@@ -120,7 +120,7 @@ describe('selectDigest', () => {
   test('counts every state; drift from records and upstream', () => {
     expect(digest.counts).toEqual({
       provisioning: 1,
-      pending: 9,
+      pending: 8,
       failed: 2,
       accepted: 1,
       expired: 3,

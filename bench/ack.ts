@@ -3,7 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { SlackDriver } from '../src/sandbox/driver.ts';
 import { SANDBOX } from '../src/sandbox/world.ts';
-import { median, ms, openModals, percentile, type Row, startRig, uniqueValues, until } from './common.ts';
+import { onboardModal } from '../src/slack/views/onboard.ts';
+import {
+  median,
+  ms,
+  openModals,
+  percentile,
+  type Row,
+  startRig,
+  uniqueValues,
+  until,
+} from './common.ts';
 
 /**
  * Ack latency of `/onboard` and of a valid view_submission at 50 concurrent
@@ -12,7 +22,7 @@ import { median, ms, openModals, percentile, type Row, startRig, uniqueValues, u
  */
 
 const CONCURRENCY = 50;
-const ROUNDS = 4;
+const ROUNDS = 6;
 const TARGET_RATIO = 1.2;
 
 export async function run(): Promise<Row[]> {
@@ -21,7 +31,10 @@ export async function run(): Promise<Row[]> {
 
   const bare = new App({
     token: SANDBOX.slackBotToken,
-    receiver: new HTTPReceiver({ signingSecret: SANDBOX.signingSecret, endpoints: '/slack/events' }),
+    receiver: new HTTPReceiver({
+      signingSecret: SANDBOX.signingSecret,
+      endpoints: '/slack/events',
+    }),
     clientOptions: { slackApiUrl: world.slack.url },
   });
   bare.command('/onboard', async ({ ack }) => {
@@ -30,19 +43,45 @@ export async function run(): Promise<Row[]> {
   bare.view(/.*/, async ({ ack }) => {
     await ack();
   });
-  const server = (await bare.start(0)) as Server;
-  const barePort = (server.address() as AddressInfo).port;
-  const bareDriver = new SlackDriver({
-    url: `http://127.0.0.1:${barePort}/slack/events`,
-    signingSecret: SANDBOX.signingSecret,
-    slack: world.slack,
-    teamId: SANDBOX.teamId,
+  // Diagnostic only: a bare app that also opens the modal, as the bot's command must.
+  const bareOpen = new App({
+    token: SANDBOX.slackBotToken,
+    receiver: new HTTPReceiver({
+      signingSecret: SANDBOX.signingSecret,
+      endpoints: '/slack/events',
+    }),
+    clientOptions: { slackApiUrl: world.slack.url },
   });
+  bareOpen.command('/onboard', async ({ ack, client, command }) => {
+    await Promise.all([
+      ack(),
+      client.views.open({
+        trigger_id: command.trigger_id,
+        view: onboardModal(['sms', 'email'], { lifetimeDays: 7 }),
+      }),
+    ]);
+  });
+  bareOpen.view(/.*/, async ({ ack }) => {
+    await ack();
+  });
+  const driverFor = async (app: App) => {
+    const server = (await app.start(0)) as Server;
+    return new SlackDriver({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`,
+      signingSecret: SANDBOX.signingSecret,
+      slack: world.slack,
+      teamId: SANDBOX.teamId,
+    });
+  };
 
-  const targets = { bot: rig.driver, bare: bareDriver } as const;
+  const targets = {
+    bot: rig.driver,
+    bare: await driverFor(bare),
+    bareOpen: await driverFor(bareOpen),
+  } as const;
   const samples = {
-    command: { bot: [] as number[], bare: [] as number[] },
-    submit: { bot: [] as number[], bare: [] as number[] },
+    command: { bot: [] as number[], bare: [] as number[], bareOpen: [] as number[] },
+    submit: { bot: [] as number[], bare: [] as number[], bareOpen: [] as number[] },
   };
 
   /** Lets the bot finish its after-ack work so rounds don't overlap. */
@@ -54,7 +93,10 @@ export async function run(): Promise<Row[]> {
   try {
     // Warm-up: one untimed round of each against each target.
     for (let round = -1; round < ROUNDS; round += 1) {
-      const order = round % 2 === 0 ? (['bot', 'bare'] as const) : (['bare', 'bot'] as const);
+      const order =
+        round % 2 === 0
+          ? (['bot', 'bare', 'bareOpen'] as const)
+          : (['bareOpen', 'bare', 'bot'] as const);
       for (const who of order) {
         const driver = targets[who];
         const commands = await Promise.all(
@@ -70,7 +112,8 @@ export async function run(): Promise<Row[]> {
         const bad = submits.find(
           (r) =>
             r.status !== 200 ||
-            (who === 'bot' && (r.body as { response_action?: string })?.response_action !== 'update'),
+            (who === 'bot' &&
+              (r.body as { response_action?: string })?.response_action !== 'update'),
         );
         if (bad) throw new Error(`${who}: view_submission answered ${bad.status}: ${bad.text}`);
         await settle();
@@ -82,6 +125,7 @@ export async function run(): Promise<Row[]> {
     }
   } finally {
     await bare.stop();
+    await bareOpen.stop();
     await rig.close();
   }
 
@@ -109,18 +153,29 @@ export async function run(): Promise<Row[]> {
       },
     );
   }
+  const diag = samples.command.bareOpen;
+  rows.push({
+    bench: 'ack',
+    metric: '/onboard p50 / p99, bare app + views.open (diagnostic)',
+    value: `${ms(median(diag))} / ${ms(percentile(diag, 99))}`,
+    target: '—',
+  });
   return rows;
 
   /** Waits for the commands' views.open calls (real bot only) to land. */
   async function settleViews(count: number) {
     await new Promise((r) => setTimeout(r, 50));
     let last = -1;
-    await until(() => {
-      const now = world.slack.views.length;
-      const stable = now === last && now >= count;
-      last = now;
-      return stable;
-    }, 10_000, 50);
+    await until(
+      () => {
+        const now = world.slack.views.length;
+        const stable = now === last && now >= count;
+        last = now;
+        return stable;
+      },
+      10_000,
+      50,
+    );
   }
 }
 

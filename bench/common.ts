@@ -118,7 +118,12 @@ let personSeq = 0;
 export function uniqueValues() {
   personSeq += 1;
   const n = String(personSeq).padStart(6, '0');
-  return modalValues({ first: 'Bench', last: `Person${n}`, login: `bench${n}`, email: `bench${n}@example.com` });
+  return modalValues({
+    first: 'Bench',
+    last: `Person${n}`,
+    login: `bench${n}`,
+    email: `bench${n}@example.com`,
+  });
 }
 
 /**
@@ -133,15 +138,10 @@ export async function openModals(rig: Rig, count: number): Promise<string[]> {
   );
   const bad = responses.find((r) => r.status !== 200);
   if (bad) throw new Error(`/onboard answered ${bad.status}: ${bad.text}`);
-  return until(
-    () => {
-      const fresh = slack.views.filter(
-        (v) => v.type === 'modal' && !v.closed && !before.has(v.id),
-      );
-      return fresh.length >= count ? fresh.slice(0, count).map((v) => v.id) : undefined;
-    },
-    15_000,
-  );
+  return until(() => {
+    const fresh = slack.views.filter((v) => v.type === 'modal' && !v.closed && !before.has(v.id));
+    return fresh.length >= count ? fresh.slice(0, count).map((v) => v.id) : undefined;
+  }, 15_000);
 }
 
 let recordSeq = 0;
@@ -197,16 +197,26 @@ export function makeRecord(now = BASE): OnboardingRecord {
         ? {
             status: 'failed',
             reason: 'UserMgmt answered 502',
-            attempts: [{ at: createdIso, ok: false, by: 'system', reason: 'UserMgmt answered 502' }],
+            attempts: [
+              { at: createdIso, ok: false, by: 'system', reason: 'UserMgmt answered 502' },
+            ],
           }
-        : { status: 'sent', sentAt: createdIso, attempts: [{ at: createdIso, ok: true, by: 'system' }] },
+        : {
+            status: 'sent',
+            sentAt: createdIso,
+            attempts: [{ at: createdIso, ok: true, by: 'system' }],
+          },
       email: {
         status: 'sent',
         sentAt: createdIso,
         attempts: [{ at: createdIso, ok: true, by: 'system' }],
       },
     },
-    slack: { viewId: `V${i}`, channel: 'D0ADMIN01', ts: `${Math.floor(created.getTime() / 1000)}.000100` },
+    slack: {
+      viewId: `V${i}`,
+      channel: 'D0ADMIN01',
+      ts: `${Math.floor(created.getTime() / 1000)}.000100`,
+    },
     audit: [
       { at: createdIso, by: 'U0ADMIN01', action: 'requested', detail: 'channels: SMS, E-mail' },
       { at: createdIso, by: 'system', action: 'sip_user_created', detail: login },
@@ -214,7 +224,12 @@ export function makeRecord(now = BASE): OnboardingRecord {
     ],
   };
   for (const step of ['sip_user', 'invite', 'sms', 'email'] as const) {
-    record.steps[step] = { status: 'done', startedAt: createdIso, finishedAt: createdIso, attempts: 1 };
+    record.steps[step] = {
+      status: 'done',
+      startedAt: createdIso,
+      finishedAt: createdIso,
+      attempts: 1,
+    };
   }
   if (state === 'failed') {
     record.failedStep = 'sms';

@@ -19,18 +19,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  let bot: Bot;
-  try {
-    bot = await startBot(config, { logger });
-  } catch (error) {
-    if (error instanceof StoreCorruptError || error instanceof StoreLockedError) {
-      logger.error(error.message);
-      process.exit(78);
-    }
-    logger.error('the bot could not start', errorFields(error));
-    process.exit(1);
-  }
+  // Handlers go in before the start: "bot ready" is logged inside startBot, and a SIGTERM
+  // right after it must not hit Node's default action (exit by signal, no flush).
+  let bot: Bot | undefined;
+  let pendingSignal: string | undefined;
   const shutdown = (signal: string) => {
+    if (!bot) {
+      pendingSignal ??= signal;
+      return;
+    }
     logger.info(`${signal} received: stopping`);
     const hard = setTimeout(() => {
       logger.error('shutdown took longer than 10 s; exiting');
@@ -50,6 +47,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  try {
+    bot = await startBot(config, { logger });
+  } catch (error) {
+    if (error instanceof StoreCorruptError || error instanceof StoreLockedError) {
+      logger.error(error.message);
+      process.exit(78);
+    }
+    logger.error('the bot could not start', errorFields(error));
+    process.exit(1);
+  }
+  if (pendingSignal) shutdown(pendingSignal);
 }
 
 await main();

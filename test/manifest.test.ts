@@ -7,9 +7,16 @@ import { COMMAND } from '../src/slack/ids.ts';
 /** Keeps manifest.yml consistent with the code: commands, events and exactly the scopes used. */
 
 type Manifest = {
-  features: { slash_commands: { command: string; usage_hint: string }[]; app_home: { home_tab_enabled: boolean } };
+  features: {
+    slash_commands: { command: string; usage_hint: string }[];
+    app_home: { home_tab_enabled: boolean };
+  };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean };
+  settings: {
+    event_subscriptions: { bot_events: string[] };
+    interactivity: { is_enabled: boolean };
+    socket_mode_enabled: boolean;
+  };
 };
 
 const manifest = parse(readFileSync('manifest.yml', 'utf8')) as Manifest;
@@ -17,7 +24,13 @@ const manifest = parse(readFileSync('manifest.yml', 'utf8')) as Manifest;
 function sources(dir: string): string {
   return readdirSync(dir)
     .map((name) => join(dir, name))
-    .map((path) => (statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? readFileSync(path, 'utf8') : ''))
+    .map((path) =>
+      statSync(path).isDirectory()
+        ? sources(path)
+        : path.endsWith('.ts')
+          ? readFileSync(path, 'utf8')
+          : '',
+    )
     .join('\n');
 }
 // Production code only: the sandbox talks to Slack as Slack, not as the bot.
@@ -46,16 +59,26 @@ describe('manifest.yml', () => {
 
   test('subscribes to exactly the events the code listens to', () => {
     const listened = [...code.matchAll(/app\.event\('([a-z_]+)'/g)].map((m) => m[1]);
-    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual([...new Set(listened)].sort());
+    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(
+      [...new Set(listened)].sort(),
+    );
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
   });
 
   test('asks for exactly the bot scopes the code uses, and no more', () => {
-    const methods = new Set([...code.matchAll(/client\.(chat|views|conversations|users|auth)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`));
-    for (const method of methods) expect(METHOD_SCOPES, `unknown method ${method}`).toHaveProperty(method);
-    const needed = new Set(['commands', ...[...methods].map((m) => METHOD_SCOPES[m]).filter((s): s is string => Boolean(s))]);
+    const methods = new Set(
+      [...code.matchAll(/client\.(chat|views|conversations|users|auth)\.(\w+)\(/g)].map(
+        (m) => `${m[1]}.${m[2]}`,
+      ),
+    );
+    for (const method of methods)
+      expect(METHOD_SCOPES, `unknown method ${method}`).toHaveProperty(method);
+    const needed = new Set([
+      'commands',
+      ...[...methods].map((m) => METHOD_SCOPES[m]).filter((s): s is string => Boolean(s)),
+    ]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });
 });

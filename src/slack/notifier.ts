@@ -102,7 +102,7 @@ export class Notifier {
   }
 
   async post(channel: string, text: string, blocks?: KnownBlock[]): Promise<string | undefined> {
-    await this.pace(channel);
+    const release = await this.pace(channel);
     try {
       const result = await this.client.chat.postMessage({
         channel,
@@ -113,20 +113,35 @@ export class Notifier {
     } catch (error) {
       this.warn(`could not post to ${channel}`, error);
       throw error;
+    } finally {
+      release();
     }
   }
 
   /**
    * chat.postMessage allows about one message per second per channel: posts to
-   * the same channel are spaced at least `minIntervalMs` apart (in call order).
+   * the same channel go one at a time (in call order), each at least
+   * `minIntervalMs` after the previous one was answered, so network jitter can
+   * never bring two of them closer than the interval on Slack's side.
    */
-  private readonly nextSlot = new Map<string, number>();
+  private readonly lanes = new Map<string, Promise<void>>();
   minIntervalMs = 1_000;
-  private async pace(channel: string): Promise<void> {
-    const now = Date.now();
-    const at = Math.max(now, this.nextSlot.get(channel) ?? 0);
-    this.nextSlot.set(channel, at + this.minIntervalMs);
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  private async pace(channel: string): Promise<() => void> {
+    const previous = this.lanes.get(channel) ?? Promise.resolve();
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const interval = this.minIntervalMs;
+    const lane = answered.then(() =>
+      interval > 0 ? new Promise<void>((resolve) => setTimeout(resolve, interval)) : undefined,
+    );
+    this.lanes.set(channel, lane);
+    void lane.then(() => {
+      if (this.lanes.get(channel) === lane) this.lanes.delete(channel);
+    });
+    await previous;
+    return release;
   }
 
   private warn(what: string, error: unknown): void {

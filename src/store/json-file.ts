@@ -18,6 +18,13 @@ export class ChunkedJsonFile implements Adapter<Database> {
   readonly file: string;
   /** Records serialised between two yields to the event loop. */
   readonly sliceSize: number;
+  /**
+   * Each record's JSON line, keyed by the record object. The store never
+   * mutates a stored record (a change replaces it), so a cached line stays
+   * true for as long as its object lives, and a write only stringifies the
+   * records that changed since the last one.
+   */
+  private readonly lines = new WeakMap<object, string>();
 
   constructor(file: string, sliceSize = 250) {
     this.file = file;
@@ -35,6 +42,15 @@ export class ChunkedJsonFile implements Adapter<Database> {
     return JSON.parse(text) as Database;
   }
 
+  private line(record: object): string {
+    let line = this.lines.get(record);
+    if (line === undefined) {
+      line = JSON.stringify(record);
+      this.lines.set(record, line);
+    }
+    return line;
+  }
+
   async write(data: Database): Promise<void> {
     mkdirSync(dirname(this.file), { recursive: true });
     const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.tmp`);
@@ -46,7 +62,7 @@ export class ChunkedJsonFile implements Adapter<Database> {
       for (let start = 0; start < onboardings.length; start += this.sliceSize) {
         const slice = onboardings.slice(start, start + this.sliceSize);
         const last = start + this.sliceSize >= onboardings.length;
-        const text = slice.map((record) => JSON.stringify(record)).join(',\n');
+        const text = slice.map((record) => this.line(record)).join(',\n');
         await handle.write(last ? `${text}\n` : `${text},\n`);
         // Give other work (Slack acks) a turn between slices.
         await new Promise<void>((resolve) => setImmediate(resolve));

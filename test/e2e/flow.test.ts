@@ -142,32 +142,32 @@ describe('each upstream step failing', () => {
       reason: /Identity platform said: SMS gateway unavailable/,
     },
     { name: '500', fault: { status: 500 }, reason: /Identity platform said: .*\[HTTP 500\]/ },
-  ])('SMS failing ($name) while e-mail succeeds: pending, SMS failed with the reason', async ({
-    fault,
-    reason,
-  }) => {
-    h = await startHarness();
-    h.world.usermgmt.addFault({ method: 'POST', route: SMS_POST[1], ...fault });
-    const viewId = await submit();
-    const record = await finished();
+  ])(
+    'SMS failing ($name) while e-mail succeeds: pending, SMS failed with the reason',
+    async ({ fault, reason }) => {
+      h = await startHarness();
+      h.world.usermgmt.addFault({ method: 'POST', route: SMS_POST[1], ...fault });
+      const viewId = await submit();
+      const record = await finished();
 
-    expect(record.state).toBe('pending');
-    expect(record.failedStep).toBeUndefined();
-    expect(record.deliveries.sms.status).toBe('failed');
-    expect(record.deliveries.sms.reason).toMatch(reason);
-    expect(record.deliveries.sms.attempts).toMatchObject([{ ok: false }]);
-    expect(record.steps.sms.status).toBe('failed');
-    expect(record.deliveries.email.status).toBe('sent');
-    expect(h.world.usermgmt.callsTo(...SMS_POST)).toHaveLength(1); // a POST is never retried
-    expect(h.world.usermgmt.sent).toHaveLength(0);
-    expect(h.world.slyk.outbox.map((m) => m.email)).toEqual(['ada@example.com']);
+      expect(record.state).toBe('pending');
+      expect(record.failedStep).toBeUndefined();
+      expect(record.deliveries.sms.status).toBe('failed');
+      expect(record.deliveries.sms.reason).toMatch(reason);
+      expect(record.deliveries.sms.attempts).toMatchObject([{ ok: false }]);
+      expect(record.steps.sms.status).toBe('failed');
+      expect(record.deliveries.email.status).toBe('sent');
+      expect(h.world.usermgmt.callsTo(...SMS_POST)).toHaveLength(1); // a POST is never retried
+      expect(h.world.usermgmt.sent).toHaveLength(0);
+      expect(h.world.slyk.outbox.map((m) => m.email)).toEqual(['ada@example.com']);
 
-    const dm = JSON.stringify(resultDm(record).blocks);
-    expect(dm).toContain('is invited');
-    expect(dm).toContain('SMS: failed');
-    expect(dm).toContain('E-mail: sent');
-    expect(await modalUpdate(viewId)).toContain('SMS: failed');
-  });
+      const dm = JSON.stringify(resultDm(record).blocks);
+      expect(dm).toContain('is invited');
+      expect(dm).toContain('SMS: failed');
+      expect(dm).toContain('E-mail: sent');
+      expect(await modalUpdate(viewId)).toContain('SMS: failed');
+    },
+  );
 
   test('both deliveries failing: failed, with the invite still recorded', async () => {
     h = await startHarness();

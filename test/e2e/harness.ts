@@ -9,14 +9,14 @@ export type Harness = { world: World; bot: Bot; driver: SlackDriver; close(): Pr
 /** The real bot (HTTP mode) against a fresh world of simulators. */
 export async function startHarness(
   env: Record<string, string | undefined> = {},
-  options: { dataFile?: string; world?: World; now?: () => Date } = {},
+  options: { dataFile?: string; world?: World; now?: () => Date; postIntervalMs?: number } = {},
 ): Promise<Harness> {
   const world =
     options.world ?? (await startWorld(options.dataFile ? { dataFile: options.dataFile } : {}));
   const config = loadConfig({ ...world.env, ...env });
   const bot = await startBot(config, {
     schedule: false,
-    postIntervalMs: 0,
+    postIntervalMs: options.postIntervalMs ?? 0,
     logger: createLogger('error'),
     ...(options.now ? { clock: options.now } : {}),
   });

@@ -154,7 +154,7 @@ describe('Jobs.digest dedupes by local slot key', () => {
     expect(second.posted).toBe(false);
     const digests = h.world.slack
       .messagesIn(SANDBOX.digestChannel)
-      .filter((m) => m.text.startsWith('Invitation digest'));
+      .filter((m) => m.text?.startsWith('Invitation digest'));
     expect(digests).toHaveLength(1);
     expect(h.bot.store.jobRun('digest').lastSlot).toBe('2026-10-25T02:30');
     // The next day's slot posts again.

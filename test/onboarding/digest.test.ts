@@ -106,9 +106,7 @@ describe('selectDigest', () => {
   });
 
   test('failed deliveries of open onboardings, with the reason', () => {
-    expect(
-      digest.failedDeliveries.map((f) => [f.record.id, f.channel, f.reason]),
-    ).toEqual([
+    expect(digest.failedDeliveries.map((f) => [f.record.id, f.channel, f.reason])).toEqual([
       [deliveryFailed.id, 'sms', 'number unreachable'],
       [noReason.id, 'email', 'unknown reason'],
       [stepAndDeliveryFailed.id, 'sms', 'gateway down'],

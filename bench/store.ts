@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { emptyDatabase } from '../src/onboarding/model.ts';
+import { Store } from '../src/store/store.ts';
+import { makeRecords, median, ms, percentile, type Row, tempDataFile } from './common.ts';
+
+/**
+ * Store with 1k, 10k and 50k records: load time, latency of one `update`
+ * (write to disk included) and the longest event-loop stall while writing.
+ */
+
+const SIZES = [1_000, 10_000, 50_000];
+const STALL_TARGET_MS = 20;
+
+/** Largest gap between 1 ms interval ticks beyond the 1 ms period. */
+function driftProbe() {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return worst;
+    },
+  };
+}
+
+export async function run(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const size of SIZES) {
+    const file = tempDataFile();
+    const records = makeRecords(size);
+    writeFileSync(file, JSON.stringify({ ...emptyDatabase(), onboardings: records }));
+    const loadStarted = performance.now();
+    const store = await Store.open(file);
+    const loadMs = performance.now() - loadStarted;
+
+    const updates = size >= 50_000 ? 10 : 20;
+    const latencies: number[] = [];
+    // One untimed write first (JIT warm-up).
+    await store.update(records[0]!.id, (d) => {
+      d.note = 'warm-up';
+    });
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    const probe = driftProbe();
+    histogram.enable();
+    for (let i = 0; i < updates; i += 1) {
+      const id = records[Math.floor((i / updates) * size)]!.id;
+      const started = performance.now();
+      await store.update(id, (draft) => {
+        draft.audit.push({ at: new Date().toISOString(), by: 'system', action: 'bench' });
+      });
+      latencies.push(performance.now() - started);
+    }
+    histogram.disable();
+    const probeStall = probe.stop();
+    const stall = Math.max(histogram.max / 1e6 - 1, probeStall);
+    await store.close();
+
+    const n = `${size / 1000}k`;
+    rows.push(
+      { bench: 'store', metric: `${n}: load (Store.open)`, value: ms(loadMs), target: '—' },
+      {
+        bench: 'store',
+        metric: `${n}: update median / p99 (n=${updates})`,
+        value: `${ms(median(latencies))} / ${ms(percentile(latencies, 99))}`,
+        target: '—',
+      },
+      {
+        bench: 'store',
+        metric: `${n}: longest event-loop stall while writing`,
+        value: ms(stall),
+        target: size === 10_000 ? `≤ ${STALL_TARGET_MS} ms` : '(report)',
+        ok: size === 10_000 ? stall <= STALL_TARGET_MS : undefined,
+      },
+    );
+  }
+  return rows;
+}
+
+if (import.meta.main) {
+  console.table(await run());
+}

@@ -14,6 +14,8 @@ import type { Database } from '../onboarding/model.ts';
  * Layout: one record per line inside the `onboardings` array, so the file is
  * valid JSON, greppable and diff-friendly.
  */
+let tempCounter = 0;
+
 export class ChunkedJsonFile implements Adapter<Database> {
   readonly file: string;
   /** Records serialised between two yields to the event loop. */
@@ -52,11 +54,16 @@ export class ChunkedJsonFile implements Adapter<Database> {
   }
 
   async write(data: Database): Promise<void> {
+    // Taken before the first await: the store replaces (never mutates) the
+    // records array, so this is a consistent snapshot.
+    const { onboardings, ...rest } = data;
     mkdirSync(dirname(this.file), { recursive: true });
-    const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.tmp`);
+    const temp = join(
+      dirname(this.file),
+      `.${basename(this.file)}.${process.pid}.${(tempCounter += 1)}.tmp`,
+    );
     const handle = await open(temp, 'w');
     try {
-      const { onboardings, ...rest } = data;
       const head = JSON.stringify(rest);
       await handle.write(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"onboardings":[\n`);
       for (let start = 0; start < onboardings.length; start += this.sliceSize) {

@@ -7,6 +7,7 @@ import {
   type OnboardingRecord,
   OnboardingRecordSchema,
 } from '../onboarding/model.ts';
+import { JournalCorruptError, type JournalEntry, JournalWriter, readJournal } from './journal.ts';
 import { acquireLock, ChunkedJsonFile } from './json-file.ts';
 
 export class StoreCorruptError extends Error {
@@ -16,12 +17,17 @@ export class StoreCorruptError extends Error {
 export type JobRun = Database['jobs'][string];
 
 /**
- * The only owner of the data file: one `Low` instance, one write queue.
+ * The only owner of the data file: one `Low` instance for the snapshot, one
+ * append-only journal for changes, one write queue.
+ *
+ * A change is applied in memory, appended to the journal (`<file>.journal`,
+ * fsync'ed; concurrent changes share one flush) and resolves when it is on
+ * disk, so its cost does not grow with the number of records. Every
+ * `compactEvery` changes, and at close, the snapshot is rewritten through lowdb
+ * in the background and the journal emptied.
  *
  * Records are immutable once stored: every change replaces the record and the
- * array holding it, so a write in progress serialises a consistent snapshot
- * while new changes queue behind it. Concurrent changes coalesce into one
- * follow-up write.
+ * array holding it, so a snapshot in progress serialises a consistent state.
  */
 export class Store {
   readonly file: string;
@@ -29,14 +35,22 @@ export class Store {
   private readonly releaseLock: () => void;
   private readonly byId = new Map<string, number>();
   private readonly bySubmission = new Map<string, string>();
-  private inFlight: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
+  private readonly journal: JournalWriter;
+  private readonly compactEvery: number;
+  private compacting: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(file: string, low: Low<Database>, releaseLock: () => void) {
+  private constructor(
+    file: string,
+    low: Low<Database>,
+    releaseLock: () => void,
+    compactEvery: number,
+  ) {
     this.file = file;
     this.low = low;
     this.releaseLock = releaseLock;
+    this.journal = new JournalWriter(`${file}.journal`);
+    this.compactEvery = compactEvery;
     this.reindex();
   }
 
@@ -45,7 +59,10 @@ export class Store {
    * expected shape stops the start with a message naming the file, and is never
    * written to.
    */
-  static async open(file: string, options: { sliceSize?: number } = {}): Promise<Store> {
+  static async open(
+    file: string,
+    options: { sliceSize?: number; compactEvery?: number } = {},
+  ): Promise<Store> {
     const release = acquireLock(file);
     try {
       const low = new Low<Database>(new ChunkedJsonFile(file, options.sliceSize), emptyDatabase());
@@ -69,7 +86,19 @@ export class Store {
         );
       }
       low.data = parsed.data;
-      return new Store(file, low, release);
+      let entries: JournalEntry[];
+      try {
+        entries = readJournal(`${file}.journal`);
+      } catch (error) {
+        if (!(error instanceof JournalCorruptError)) throw error;
+        throw new StoreCorruptError(
+          `${error.message}. The data files were left untouched; restore them from a backup.`,
+        );
+      }
+      const store = new Store(file, low, release, options.compactEvery ?? 1000);
+      store.replay(entries);
+      if (entries.length > 0) store.compactSoon();
+      return store;
     } catch (error) {
       release();
       throw error;
@@ -115,7 +144,7 @@ export class Store {
     this.low.data.onboardings = [...this.low.data.onboardings, stored];
     this.byId.set(stored.id, this.low.data.onboardings.length - 1);
     this.bySubmission.set(stored.submissionKey, stored.id);
-    await this.persist();
+    await this.persist({ t: 'record', record: stored });
     return stored;
   }
 
@@ -135,7 +164,7 @@ export class Store {
     const next = this.low.data.onboardings.slice();
     next[index] = stored;
     this.low.data.onboardings = next;
-    await this.persist();
+    await this.persist({ t: 'record', record: stored });
     return stored;
   }
 
@@ -146,7 +175,7 @@ export class Store {
   async setJobRun(name: string, run: JobRun): Promise<void> {
     this.assertOpen();
     this.low.data.jobs = { ...this.low.data.jobs, [name]: run };
-    await this.persist();
+    await this.persist({ t: 'job', name, run });
   }
 
   drift(): readonly DriftItem[] {
@@ -156,41 +185,72 @@ export class Store {
   async setDrift(items: DriftItem[]): Promise<void> {
     this.assertOpen();
     this.low.data.drift = items;
-    await this.persist();
+    await this.persist({ t: 'drift', items });
   }
 
   /** Resolves when everything changed so far is on disk. */
   async flush(): Promise<void> {
-    await this.queued;
-    await this.inFlight;
+    await this.journal.drain();
+    await this.compacting;
+  }
+
+  /** Folds the journal into the snapshot (also done in the background and at close). */
+  async compact(): Promise<void> {
+    while (this.compacting) await this.compacting;
+    const run = (async () => {
+      await this.journal.rotate();
+      await this.low.write();
+      await this.journal.dropRotated();
+    })();
+    this.compacting = run;
+    try {
+      await run;
+    } finally {
+      this.compacting = undefined;
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
     this.closed = true;
+    await this.flush();
+    await this.compact();
+    await this.journal.close();
     this.releaseLock();
   }
 
-  /**
-   * Coalescing write queue: at most one write runs, and at most one more waits
-   * behind it carrying every change made meanwhile.
-   */
-  private persist(): Promise<void> {
-    if (this.queued) return this.queued;
-    const previous = this.inFlight ?? Promise.resolve();
-    const queued = previous
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        const write = this.low.write();
-        this.inFlight = write;
-        return write.finally(() => {
-          if (this.inFlight === write) this.inFlight = undefined;
-        });
-      });
-    this.queued = queued;
-    return queued;
+  private persist(entry: JournalEntry): Promise<void> {
+    const written = this.journal.append(entry);
+    if (this.journal.entries >= this.compactEvery) this.compactSoon();
+    return written;
+  }
+
+  private compactSoon(): void {
+    if (this.compacting) return;
+    this.compact().catch(() => {
+      // The journal still holds every change; the next compaction retries.
+    });
+  }
+
+  /** Applies journal entries (idempotent upserts) read at open. */
+  private replay(entries: JournalEntry[]): void {
+    const records = this.low.data.onboardings.slice();
+    const index = new Map(records.map((r, i) => [r.id, i]));
+    for (const entry of entries) {
+      if (entry.t === 'record') {
+        const at = index.get(entry.record.id);
+        if (at === undefined) {
+          index.set(entry.record.id, records.length);
+          records.push(entry.record);
+        } else records[at] = entry.record;
+      } else if (entry.t === 'job') {
+        this.low.data.jobs = { ...this.low.data.jobs, [entry.name]: entry.run };
+      } else {
+        this.low.data.drift = entry.items;
+      }
+    }
+    this.low.data.onboardings = records.map((r) => Object.freeze(r));
+    this.reindex();
   }
 
   private reindex(): void {

@@ -93,6 +93,10 @@ describe('invite lifecycle through the digest', () => {
     expect(h.world.opentact.state.users.get(revoked.sipUser!.uuid)?.is_active).toBe(false);
 
     // A second Revoke: "Already revoked", privately, no dialog.
+    // (after the first revoke's own private summary has arrived)
+    await eventually(() =>
+      h.world.slack.ephemerals.some((e) => JSON.stringify(e).includes('Revoked:')),
+    );
     const opensNow = h.world.slack.callsTo('views.open').length;
     const ephemerals = h.world.slack.ephemerals.length;
     await h.driver.click(SANDBOX.admin, revoke, where);

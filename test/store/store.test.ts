@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import { StoreLockedError } from '../../src/store/json-file.ts';
 import { Store, StoreCorruptError } from '../../src/store/store.ts';
@@ -76,7 +76,7 @@ describe('Store', () => {
         }),
       ),
     );
-    await store.flush();
+    await store.compact();
     const onDisk = JSON.parse(readFileSync(file, 'utf8'));
     expect(onDisk.onboardings).toHaveLength(40);
     expect(onDisk.onboardings.map((r: { note: string }) => r.note)).toEqual(
@@ -93,5 +93,49 @@ describe('Store', () => {
     });
     expect(stored.state).toBe('pending');
     expect(updated.state).toBe('revoked');
+  });
+
+  test('a change is on disk (journal) when it resolves; a crash loses nothing', async () => {
+    const file = tempDataFile();
+    const store = await Store.open(file); // never closed: it "crashes"
+    const record = makeRecord();
+    await store.insert(record);
+    await store.update(record.id, (d) => {
+      d.state = 'accepted';
+    });
+    await store.setJobRun('digest', { lastSlot: '2026-11-24T09:00' });
+    // No close: as if the process died. The same pid takes its own lock over.
+    expect(existsSync(`${file}.journal`)).toBe(true);
+    const again = await Store.open(file);
+    open.push(again);
+    expect(again.get(record.id)?.state).toBe('accepted');
+    expect(again.jobRun('digest').lastSlot).toBe('2026-11-24T09:00');
+  });
+
+  test('a torn last journal line (crash mid-append) is ignored; a corrupt one stops the start', async () => {
+    const file = tempDataFile();
+    const store = await openStore(file);
+    const record = makeRecord();
+    await store.insert(record);
+    appendFileSync(`${file}.journal`, '{"t":"record","rec');
+    const again = await Store.open(file);
+    expect(again.get(record.id)).toBeDefined();
+    await again.close();
+    writeFileSync(`${file}.journal`, 'not json\n');
+    const before = readFileSync(`${file}.journal`, 'utf8');
+    await expect(Store.open(file)).rejects.toThrow(/journal line 1 is not valid JSON/);
+    expect(readFileSync(`${file}.journal`, 'utf8')).toBe(before);
+  });
+
+  test('the journal is folded into the snapshot every N changes and at close', async () => {
+    const file = tempDataFile();
+    const store = await Store.open(file, { compactEvery: 5 });
+    const records = Array.from({ length: 12 }, () => makeRecord());
+    for (const r of records) await store.insert(r);
+    await store.flush();
+    expect(JSON.parse(readFileSync(file, 'utf8')).onboardings.length).toBeGreaterThanOrEqual(5);
+    await store.close();
+    expect(JSON.parse(readFileSync(file, 'utf8')).onboardings).toHaveLength(12);
+    expect(existsSync(`${file}.journal`) ? readFileSync(`${file}.journal`, 'utf8') : '').toBe('');
   });
 });

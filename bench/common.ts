@@ -130,11 +130,15 @@ export function uniqueValues() {
  * Opens `count` onboarding modals as the admin (slash commands to the real
  * bot) and returns their view ids. Untimed set-up.
  */
-export async function openModals(rig: Rig, count: number): Promise<string[]> {
-  const slack = rig.world.slack;
+export async function openModals(
+  driver: SlackDriver,
+  world: World,
+  count: number,
+): Promise<string[]> {
+  const slack = world.slack;
   const before = new Set(slack.views.map((v) => v.id));
   const responses = await Promise.all(
-    Array.from({ length: count }, () => rig.driver.command(SANDBOX.admin, '')),
+    Array.from({ length: count }, () => driver.command(SANDBOX.admin, '')),
   );
   const bad = responses.find((r) => r.status !== 200);
   if (bad) throw new Error(`/onboard answered ${bad.status}: ${bad.text}`);

@@ -21,7 +21,7 @@ export async function run(): Promise<Row[]> {
   const times: number[] = [];
   try {
     for (let i = -1; i < RUNS; i += 1) {
-      const [viewId] = await openModals(rig, 1);
+      const [viewId] = await openModals(rig.driver, rig.world, 1);
       const started = performance.now();
       const submitted = driver.submitView(viewId!, SANDBOX.admin, uniqueValues());
       // Poll the store every ~1 ms for the state change.

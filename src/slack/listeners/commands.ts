@@ -22,10 +22,10 @@ export function registerCommands(app: App, ctx: SlackContext): void {
       const modal = onboardModal(ctx.service.enabledChannels(), {
         lifetimeDays: ctx.config.inviteTtlDays,
       });
-      const [, opened] = await Promise.all([
-        ack(),
-        client.views.open({ trigger_id: command.trigger_id, view: modal }),
-      ]);
+      await ack();
+      // Let the rest of a burst of requests be acked first; the trigger has ~3 s, this costs microseconds.
+      await yieldToIo();
+      const opened = await client.views.open({ trigger_id: command.trigger_id, view: modal });
       if (known === undefined && !(await ctx.authz.isAllowed(userId)) && opened.view?.id) {
         await client.views.update({
           view_id: opened.view.id,
@@ -95,6 +95,9 @@ export function registerCommands(app: App, ctx: SlackContext): void {
     }
   });
 }
+
+/** Resolves after the event loop has handled pending I/O (e.g. other Slack requests to ack). */
+export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function describeSlackError(error: unknown): string {
   const code = (error as { data?: { error?: string } }).data?.error;

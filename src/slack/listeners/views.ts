@@ -9,6 +9,7 @@ import { validateModal } from '../validation.ts';
 import { refusalView } from '../views/lists.ts';
 import { type ModalMetadata, progressView } from '../views/onboard.ts';
 import { applyOutcome, type RevokeMetadata, takePendingBlocks } from './actions.ts';
+import { yieldToIo } from './commands.ts';
 
 /** Submissions of the onboarding modal and the revoke dialog. */
 export function registerViews(app: App, ctx: SlackContext): void {
@@ -57,6 +58,7 @@ export function registerViews(app: App, ctx: SlackContext): void {
       response_action: 'update',
       view: progressView(displayName(input.person), input.channels),
     });
+    await yieldToIo();
 
     try {
       const { record, created } = await creating;

@@ -1,0 +1,78 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { startBot } from '../src/bot.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+
+/**
+ * Child process for bench/ack.ts: runs either the real bot or a bare Bolt app
+ * that only acks, in its own process (as in production), and measures each
+ * request's ack time server-side: from the request's arrival to the end of the
+ * response, through Node's http diagnostics channels.
+ *
+ * argv[2]: 'bot' | 'bare'. Environment: the sandbox world's env.
+ * IPC: sends { port } when ready; answers 'samples' with the times since the
+ * last call, and 'settle' once every onboarding left `provisioning`.
+ */
+
+const mode = process.argv[2];
+const started = new WeakMap<ServerResponse, number>();
+let samples: number[] = [];
+subscribe('http.server.request.start', (message) => {
+  const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+  if (request.url?.startsWith('/slack/events')) started.set(response, performance.now());
+});
+subscribe('http.server.response.finish', (message) => {
+  const { response } = message as { response: ServerResponse };
+  const at = started.get(response);
+  if (at !== undefined) samples.push(performance.now() - at);
+});
+
+let settle: () => Promise<void> = async () => undefined;
+let port: number;
+if (mode === 'bot') {
+  const bot = await startBot(loadConfig(process.env), {
+    schedule: false,
+    postIntervalMs: 0,
+    logger: createLogger('error'),
+  });
+  port = bot.port!;
+  settle = async () => {
+    while (bot.store.all().some((r) => r.state === 'provisioning')) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await bot.store.flush();
+  };
+} else {
+  const app = new App({
+    token: process.env.SLACK_BOT_TOKEN!,
+    receiver: new HTTPReceiver({
+      signingSecret: process.env.SLACK_SIGNING_SECRET!,
+      endpoints: '/slack/events',
+    }),
+    clientOptions: { slackApiUrl: `${process.env.SLACK_API_URL}/` },
+  });
+  app.command('/onboard', async ({ ack }) => {
+    await ack();
+  });
+  app.view(/.*/, async ({ ack }) => {
+    await ack();
+  });
+  const server = (await app.start(0)) as Server;
+  port = (server.address() as AddressInfo).port;
+}
+
+process.on('message', async (message) => {
+  if (message === 'samples') {
+    process.send!({ samples });
+    samples = [];
+  } else if (message === 'settle') {
+    await settle();
+    process.send!({ settled: true });
+  } else if (message === 'exit') {
+    process.exit(0);
+  }
+});
+process.send!({ port });

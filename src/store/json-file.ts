@@ -58,9 +58,10 @@ export class ChunkedJsonFile implements Adapter<Database> {
     // records array, so this is a consistent snapshot.
     const { onboardings, ...rest } = data;
     mkdirSync(dirname(this.file), { recursive: true });
+    tempCounter += 1;
     const temp = join(
       dirname(this.file),
-      `.${basename(this.file)}.${process.pid}.${(tempCounter += 1)}.tmp`,
+      `.${basename(this.file)}.${process.pid}.${tempCounter}.tmp`,
     );
     const handle = await open(temp, 'w');
     try {

@@ -14,6 +14,11 @@ export class StoreCorruptError extends Error {
   override name = 'StoreCorruptError';
 }
 
+/** A change attempted after close (a step still running at shutdown): it resumes at the next start. */
+export class StoreClosedError extends Error {
+  override name = 'StoreClosedError';
+}
+
 export type JobRun = Database['jobs'][string];
 
 /**
@@ -263,6 +268,6 @@ export class Store {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('the store is closed');
+    if (this.closed) throw new StoreClosedError('the store is closed');
   }
 }

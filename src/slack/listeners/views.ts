@@ -3,6 +3,7 @@ import { errorFields } from '../../log.ts';
 import { displayName } from '../../onboarding/model.ts';
 import type { RevokeMode } from '../../onboarding/service.ts';
 import { ActionRefused, describeError } from '../../onboarding/service.ts';
+import { StoreClosedError } from '../../store/store.ts';
 import type { SlackContext } from '../context.ts';
 import { CALLBACK, INPUT, REVOKE_INPUT } from '../ids.ts';
 import { validateModal } from '../validation.ts';
@@ -69,6 +70,10 @@ export function registerViews(app: App, ctx: SlackContext): void {
       const final = await ctx.service.run(record.id);
       await ctx.notifier.reportOnboarding(final);
     } catch (error) {
+      if (error instanceof StoreClosedError) {
+        ctx.logger.info('shutdown interrupted an onboarding; it resumes at the next start');
+        return;
+      }
       ctx.logger.error('onboarding could not run', errorFields(error));
       const message = error instanceof ActionRefused ? error.message : describeError(error);
       await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${message}`);

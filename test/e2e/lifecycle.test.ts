@@ -48,7 +48,10 @@ describe('invite lifecycle through the digest', () => {
     const extend = findButton(digest.blocks, 'extend:')!;
     expect(extend.value).toBe(record.id);
     expect((await h.driver.click(SANDBOX.admin, extend, where)).status).toBe(200);
-    const update = await eventually(() => h.world.slack.callsTo('chat.update').at(-1));
+    // The digest is updated in place (the requester's DM is updated too, in any order).
+    const update = await eventually(() =>
+      h.world.slack.callsTo('chat.update').find((c) => c.args.channel === SANDBOX.digestChannel),
+    );
     expect(update.args).toMatchObject({ channel: SANDBOX.digestChannel, ts: digest.ts });
     expect(JSON.stringify(update.args.blocks)).toContain(`<@${SANDBOX.admin}> extended`);
     const inviteAfter = await eventually(() => {

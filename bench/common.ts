@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bot, startBot } from '../src/bot.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
 import { newSteps, type OnboardingRecord, type OnboardingState } from '../src/onboarding/model.ts';
-import { SlackDriver } from '../src/sandbox/driver.ts';
-import { SANDBOX, startWorld, type World } from '../src/sandbox/world.ts';
+import { modalValues, type SlackDriver, waitFor as until } from '../src/sandbox/driver.ts';
+import { type SandboxSession, startSandboxSession } from '../src/sandbox/session.ts';
+import { SANDBOX, type World } from '../src/sandbox/world.ts';
 
 /** One line of the summary table. */
 export type Row = {
@@ -36,82 +34,13 @@ export function tempDataFile(name = 'db.json'): string {
   return join(mkdtempSync(join(tmpdir(), 'onboard-bench-')), name);
 }
 
-/** Waits until `check` returns a truthy value, polling every `everyMs`. */
-export async function until<T>(
-  check: () => T | undefined | false,
-  timeoutMs = 10_000,
-  everyMs = 5,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(everyMs);
-  }
-}
+export { modalValues, waitFor as until } from '../src/sandbox/driver.ts';
 
-export type Rig = { world: World; bot: Bot; driver: SlackDriver; close(): Promise<void> };
+export type Rig = SandboxSession;
 
-/** The real bot (HTTP mode) against a fresh world of simulators (as test/e2e/harness.ts). */
-export async function startRig(world?: World): Promise<Rig> {
-  const w = world ?? (await startWorld());
-  const bot = await startBot(loadConfig(w.env), {
-    schedule: false,
-    postIntervalMs: 0,
-    logger: createLogger('error'),
-  });
-  const driver = new SlackDriver({
-    url: `http://127.0.0.1:${bot.port}/slack/events`,
-    signingSecret: SANDBOX.signingSecret,
-    slack: w.slack,
-    teamId: SANDBOX.teamId,
-  });
-  return {
-    world: w,
-    bot,
-    driver,
-    async close() {
-      await bot.stop(5_000);
-      if (!world) await w.close();
-    },
-  };
-}
-
-/** Modal state values as Slack sends them (the shape of modalValues in test/e2e/harness.ts). */
-export function modalValues(input: {
-  first?: string;
-  last?: string;
-  email?: string;
-  phone?: string;
-  login?: string;
-  lifetime?: string;
-  channels?: string;
-  note?: string;
-}) {
-  const text = (value: string | undefined, type = 'plain_text_input') => ({
-    type,
-    value: value ?? null,
-  });
-  return {
-    first_name: { first_name_input: text(input.first ?? 'Ada') },
-    last_name: { last_name_input: text(input.last ?? 'Lovelace') },
-    email: { email_input: text(input.email ?? 'ada@example.com', 'email_text_input') },
-    phone: { phone_input: text(input.phone ?? '+4915112345678') },
-    login: { login_input: text(input.login) },
-    lifetime: { lifetime_input: text(input.lifetime ?? '7', 'number_input') },
-    channels: {
-      channels_input: {
-        type: 'radio_buttons',
-        selected_option:
-          input.channels === 'none'
-            ? null
-            : { value: input.channels ?? 'both', text: { type: 'plain_text', text: 'x' } },
-      },
-    },
-    note: { note_input: text(input.note) },
-  };
-}
+/** The real bot (HTTP mode) against a fresh world of simulators (the same session as the tests). */
+export const startRig = (world?: World): Promise<Rig> =>
+  startSandboxSession(world ? { world } : {});
 
 let personSeq = 0;
 /** Distinct valid modal values: login 7–15 characters, unique e-mail. */

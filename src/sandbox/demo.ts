@@ -1,9 +1,8 @@
-import { startBot } from '../bot.ts';
-import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
-import { findButton, SlackDriver } from './driver.ts';
+import { findButton, modalValues, waitFor } from './driver.ts';
 import { renderBlocks, renderView } from './render.ts';
-import { SANDBOX, startWorld } from './world.ts';
+import { startSandboxSession } from './session.ts';
+import { SANDBOX } from './world.ts';
 
 /**
  * `npm run demo`: the real bot in HTTP mode against the built-in simulators,
@@ -21,29 +20,11 @@ const indent = (text: string) =>
 const step = (n: number, title: string) =>
   out(`\n━━ ${n}. ${title} ${'━'.repeat(Math.max(0, 66 - title.length))}`);
 
-async function until<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`demo: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const world = await startWorld();
-const config = loadConfig({ ...world.env, LOG_LEVEL: 'warn' });
-const bot = await startBot(config, {
-  schedule: false,
-  postIntervalMs: 0,
-  logger: createLogger('warn'),
+const { world, bot, driver, close } = await startSandboxSession({
+  env: { LOG_LEVEL: 'warn' },
+  bot: { logger: createLogger('warn') },
 });
-const driver = new SlackDriver({
-  url: `http://127.0.0.1:${bot.port}/slack/events`,
-  signingSecret: SANDBOX.signingSecret,
-  slack: world.slack,
-  teamId: SANDBOX.teamId,
-});
+const until = <T>(check: () => T | undefined | false, _what: string) => waitFor(check, 10_000);
 const admin = SANDBOX.admin;
 let upstreamSeen = 0;
 const upstream = () => {
@@ -69,16 +50,8 @@ const upstream = () => {
     : '  Upstream received: nothing';
 };
 const lastModal = () => world.slack.views.filter((v) => v.type === 'modal').at(-1)!;
-const values = (email: string, login: string, lifetime: string) => ({
-  first_name: { first_name_input: { type: 'plain_text_input', value: 'Ada' } },
-  last_name: { last_name_input: { type: 'plain_text_input', value: 'Lovelace' } },
-  email: { email_input: { type: 'email_text_input', value: email } },
-  phone: { phone_input: { type: 'plain_text_input', value: '+44 7700 900123' } },
-  login: { login_input: { type: 'plain_text_input', value: login } },
-  lifetime: { lifetime_input: { type: 'number_input', value: lifetime } },
-  channels: { channels_input: { type: 'radio_buttons', selected_option: { value: 'both' } } },
-  note: { note_input: { type: 'plain_text_input', value: 'Starts Monday, support team' } },
-});
+const values = (email: string, lifetime: string) =>
+  modalValues({ email, phone: '+44 7700 900123', lifetime, note: 'Starts Monday, support team' });
 
 try {
   out(
@@ -91,14 +64,14 @@ try {
   out(indent(renderView(lastModal().view as never)));
 
   step(2, 'Submits a bad e-mail');
-  const bad = await driver.submitView(modalId, admin, values('ada-at-example', '', '1'));
+  const bad = await driver.submitView(modalId, admin, values('ada-at-example', '1'));
   out(
     `  Slack shows the field errors from the ack: ${JSON.stringify((bad.body as { errors: unknown }).errors)}`,
   );
   out(upstream());
 
   step(3, 'Submits valid details (lifetime 1 day)');
-  const good = await driver.submitView(modalId, admin, values('ada@example.com', '', '1'));
+  const good = await driver.submitView(modalId, admin, values('ada@example.com', '1'));
   out(`  Ack (${good.ms.toFixed(0)} ms): modal now shows`);
   out(indent(renderView((good.body as { view: never }).view)));
   const record = await until(
@@ -206,6 +179,5 @@ try {
     );
   }
 } finally {
-  await bot.stop(2_000);
-  await world.close();
+  await close();
 }

@@ -224,3 +224,54 @@ export function findButton(blocks: unknown[] | undefined, prefix: string) {
   }
   return undefined;
 }
+
+/** Waits until `check` returns a truthy value (the bot works on after its ack). */
+export async function waitFor<T>(
+  check: () => T | undefined | false,
+  timeoutMs = 5_000,
+  everyMs = 5,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** The onboarding modal's state values as Slack sends them in a view_submission. */
+export function modalValues(input: {
+  first?: string;
+  last?: string;
+  email?: string;
+  phone?: string;
+  login?: string;
+  lifetime?: string;
+  /** 'both' | 'sms' | 'email' | 'none' (nothing selected). */
+  channels?: string;
+  note?: string;
+}) {
+  const text = (value: string | undefined, type = 'plain_text_input') => ({
+    type,
+    value: value ?? null,
+  });
+  return {
+    first_name: { first_name_input: text(input.first ?? 'Ada') },
+    last_name: { last_name_input: text(input.last ?? 'Lovelace') },
+    email: { email_input: text(input.email ?? 'ada@example.com', 'email_text_input') },
+    phone: { phone_input: text(input.phone ?? '+4915112345678') },
+    login: { login_input: text(input.login) },
+    lifetime: { lifetime_input: text(input.lifetime ?? '7', 'number_input') },
+    channels: {
+      channels_input: {
+        type: 'radio_buttons',
+        selected_option:
+          input.channels === 'none'
+            ? null
+            : { value: input.channels ?? 'both', text: { type: 'plain_text', text: 'x' } },
+      },
+    },
+    note: { note_input: text(input.note) },
+  };
+}

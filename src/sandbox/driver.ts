@@ -28,16 +28,32 @@ export class SlackDriver {
   readonly slack: SlackSimulator;
   readonly teamId: string;
 
+  /** `http`: signed POSTs to the bot's /slack/events; `socket`: envelopes over Socket Mode. */
+  readonly transport: 'http' | 'socket';
+
   constructor(options: {
     url: string;
     signingSecret: string;
     slack: SlackSimulator;
     teamId: string;
+    transport?: 'http' | 'socket';
   }) {
     this.url = options.url;
     this.secret = options.signingSecret;
     this.slack = options.slack;
     this.teamId = options.teamId;
+    this.transport = options.transport ?? 'http';
+  }
+
+  /** Socket Mode: Slack sends the same payloads as envelopes; the ack carries the answer. */
+  private async viaSocket(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: unknown,
+  ): Promise<DriverResponse> {
+    const started = performance.now();
+    const ack = await this.slack.socketDeliver(type, payload);
+    const text = ack === undefined ? '' : JSON.stringify(ack);
+    return { status: 200, body: ack, text, ms: performance.now() - started };
   }
 
   async send(
@@ -89,10 +105,13 @@ export class SlackDriver {
       response_url: this.slack.responseUrl({ channel: channelId, userId }),
       trigger_id: this.slack.mintTriggerId({ userId }),
     });
+    if (this.transport === 'socket')
+      return this.viaSocket('slash_commands', Object.fromEntries(form));
     return this.send(form.toString(), 'application/x-www-form-urlencoded', options);
   }
 
   private interaction(payload: Record<string, unknown>, options: SignOptions = {}) {
+    if (this.transport === 'socket') return this.viaSocket('interactive', payload);
     const form = new URLSearchParams({ payload: JSON.stringify(payload) });
     return this.send(form.toString(), 'application/x-www-form-urlencoded', options);
   }
@@ -196,7 +215,7 @@ export class SlackDriver {
 
   /** An Events API callback. */
   event(event: Record<string, unknown>, options: SignOptions = {}) {
-    const body = JSON.stringify({
+    const callback = {
       token: 'deprecated-verification-token',
       team_id: this.teamId,
       api_app_id: 'A0SANDBOX',
@@ -204,8 +223,9 @@ export class SlackDriver {
       type: 'event_callback',
       event_id: `Ev${Date.now()}`,
       event_time: Math.floor(Date.now() / 1000),
-    });
-    return this.send(body, 'application/json', options);
+    };
+    if (this.transport === 'socket') return this.viaSocket('events_api', callback);
+    return this.send(JSON.stringify(callback), 'application/json', options);
   }
 }
 

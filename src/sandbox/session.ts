@@ -24,11 +24,14 @@ export async function startSandboxSession(
     env?: Record<string, string | undefined>;
     dataFile?: string;
     bot?: BotOptions;
+    /** Socket Mode instead of HTTP: the bot connects to the simulator's WebSocket. */
+    socketMode?: boolean;
   } = {},
 ): Promise<SandboxSession> {
   const world =
     options.world ?? (await startWorld(options.dataFile ? { dataFile: options.dataFile } : {}));
-  const bot = await startBot(loadConfig({ ...world.env, ...options.env }), {
+  const socket = options.socketMode ? { SLACK_APP_TOKEN: SANDBOX.slackAppToken } : {};
+  const bot = await startBot(loadConfig({ ...world.env, ...socket, ...options.env }), {
     schedule: false,
     postIntervalMs: 0,
     logger: createLogger('error'),
@@ -39,6 +42,7 @@ export async function startSandboxSession(
     signingSecret: SANDBOX.signingSecret,
     slack: world.slack,
     teamId: SANDBOX.teamId,
+    transport: options.socketMode ? 'socket' : 'http',
   });
   return {
     world,

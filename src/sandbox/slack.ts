@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { sleep } from './http.ts';
 
 /**
@@ -130,6 +131,8 @@ export type ResponseUrlPost = {
 
 export type SlackSimulatorOptions = {
   botToken: string;
+  /** App-level token (`xapp-…`) accepted by `apps.connections.open` (Socket Mode). */
+  appToken?: string;
   teamId?: string;
   teamName?: string;
   teamDomain?: string;
@@ -779,6 +782,12 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
   let faults: (SlackFault & { left: number })[] = [];
   let latency = 0;
   let revoked = false;
+  // ——— Socket Mode ———
+  const socketTickets = new Set<string>();
+  const sockets = new Set<WebSocket>();
+  const pendingEnvelopes = new Map<string, (payload: unknown) => void>();
+  const wss = new WebSocketServer({ noServer: true });
+  let pingTimer: NodeJS.Timeout | undefined;
   let server: Server | undefined;
   let base = '';
   let seq = 0;
@@ -1025,6 +1034,16 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
   // ---- methods
 
   const methods: Record<string, Method> = {
+    // Socket Mode: a one-time WebSocket URL (served by this simulator).
+    'apps.connections.open': {
+      scopes: [],
+      handler: () => {
+        const ticket = hex(16);
+        socketTickets.add(ticket);
+        return ok({ url: `${base.replace(/^http/, 'ws')}/socket-mode?ticket=${ticket}` });
+      },
+    },
+
     'auth.test': {
       scopes: [],
       handler: () =>
@@ -1447,7 +1466,9 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     if (!entry) return respond(fail('unknown_method', { req_method: method }));
     if (parsed.error) return respond(fail(parsed.error));
     if (token === undefined || token === '') return respond(fail('not_authed'));
-    if (token !== options.botToken) return respond(fail('invalid_auth'));
+    // apps.connections.open takes the app-level token; every other method the bot token.
+    const expected = method === 'apps.connections.open' ? options.appToken : options.botToken;
+    if (token !== expected) return respond(fail('invalid_auth'));
     if (revoked) return respond(fail('token_revoked'));
     if (entry.scopes.length > 0 && !entry.scopes.some((s) => scopes.has(s))) {
       return respond(
@@ -1669,6 +1690,41 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     setLatency: (ms: number) => {
       latency = ms;
     },
+    /** Open Socket Mode connections. */
+    socketConnections: () => sockets.size,
+    /**
+     * Delivers an envelope over Socket Mode, as Slack does, and resolves with the
+     * app's acknowledgement payload (what an HTTP app would have answered).
+     * Rejects when no app is connected or none acknowledges within 3 s.
+     */
+    socketDeliver: (
+      type: 'slash_commands' | 'interactive' | 'events_api',
+      payload: unknown,
+    ): Promise<unknown> => {
+      const ws = [...sockets].find((w) => w.readyState === w.OPEN);
+      if (!ws) return Promise.reject(new Error('no Socket Mode connection'));
+      const envelopeId = `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pendingEnvelopes.delete(envelopeId);
+          reject(new Error(`envelope ${type} not acknowledged within 3 s`));
+        }, 3_000);
+        pendingEnvelopes.set(envelopeId, (ack) => {
+          clearTimeout(timer);
+          resolve(ack);
+        });
+        ws.send(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            type,
+            payload,
+            accepts_response_payload: type !== 'events_api',
+            retry_attempt: 0,
+            retry_reason: '',
+          }),
+        );
+      });
+    },
     /** Every later call answers `token_revoked`. */
     revokeToken: () => {
       revoked = true;
@@ -1681,6 +1737,49 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
           });
         });
         server.keepAliveTimeout = 1_000;
+        server.on('upgrade', (req, socket, head) => {
+          const url = new URL(req.url ?? '/', 'http://sim.local');
+          const ticket = url.searchParams.get('ticket') ?? '';
+          if (url.pathname !== '/socket-mode' || !socketTickets.delete(ticket)) {
+            socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            sockets.add(ws);
+            ws.on('close', () => sockets.delete(ws));
+            ws.on('message', (data) => {
+              // The app acknowledges an envelope: { envelope_id, payload? }.
+              try {
+                const message = JSON.parse(String(data)) as {
+                  envelope_id?: string;
+                  payload?: unknown;
+                };
+                const resolve = message.envelope_id
+                  ? pendingEnvelopes.get(message.envelope_id)
+                  : undefined;
+                if (resolve && message.envelope_id) {
+                  pendingEnvelopes.delete(message.envelope_id);
+                  resolve(message.payload);
+                }
+              } catch {
+                // ignored, as Slack ignores garbage
+              }
+            });
+            ws.send(
+              JSON.stringify({
+                type: 'hello',
+                num_connections: sockets.size,
+                debug_info: { host: 'sim', approximate_connection_time: 18060 },
+                connection_info: { app_id: appId },
+              }),
+            );
+          });
+        });
+        // Slack pings every connection; the client reconnects when pings stop.
+        pingTimer = setInterval(() => {
+          for (const ws of sockets) ws.ping();
+        }, 5_000);
+        pingTimer.unref();
         server.once('error', reject);
         server.listen(port, '127.0.0.1', () => {
           const address = server!.address() as AddressInfo;
@@ -1690,6 +1789,8 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
       }),
     close: () =>
       new Promise<void>((resolvePromise) => {
+        clearInterval(pingTimer);
+        for (const ws of sockets) ws.terminate();
         if (!server) return resolvePromise();
         server.closeAllConnections();
         server.close(() => resolvePromise());

@@ -24,6 +24,7 @@ export const SANDBOX = {
   domain: 'sandbox.sip.opentact.org',
   // Sandbox-only credentials: they open nothing but these local simulators.
   slackBotToken: 'xoxb-sandbox-bot-token',
+  slackAppToken: 'xapp-sandbox-app-token',
   signingSecret: 'sandboxsigningsecret000000000000',
   opentactToken: 'sandbox-opentact-jwt',
   usermgmtToken: 'sandbox-usermgmt-bearer',
@@ -59,6 +60,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const now = options.now ?? (() => new Date());
   const slack = createSlackSimulator({
     botToken: SANDBOX.slackBotToken,
+    appToken: SANDBOX.slackAppToken,
     teamId: SANDBOX.teamId,
     scopes: manifestScopes(),
     now: () => now().getTime(),

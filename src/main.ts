@@ -19,6 +19,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // A stray rejection (e.g. a library's background call while Slack is unreachable) is logged,
+  // not allowed to kill a bot that may be in the middle of provisioning someone.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', errorFields(reason));
+  });
   // Handlers go in before the start: "bot ready" is logged inside startBot, and a SIGTERM
   // right after it must not hit Node's default action (exit by signal, no flush).
   let bot: Bot | undefined;

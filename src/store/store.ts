@@ -40,6 +40,8 @@ export class Store {
   private readonly releaseLock: () => void;
   private readonly byId = new Map<string, number>();
   private readonly bySubmission = new Map<string, string>();
+  /** Lower-case SIP login → ids of the records using it (the modal's clash check is on the ack path). */
+  private readonly byLogin = new Map<string, Set<string>>();
   private readonly journal: JournalWriter;
   private readonly compactEvery: number;
   private compacting: Promise<void> | undefined;
@@ -142,6 +144,25 @@ export class Store {
     return undefined;
   }
 
+  /** Every record whose SIP login is `login` (case-insensitive). */
+  findByLogin(login: string): OnboardingRecord[] {
+    const ids = this.byLogin.get(login.toLowerCase());
+    return ids ? [...ids].map((id) => this.get(id)!).filter(Boolean) : [];
+  }
+
+  private indexLogin(record: OnboardingRecord, previous?: OnboardingRecord): void {
+    if (previous && previous.person.login.toLowerCase() !== record.person.login.toLowerCase()) {
+      this.byLogin.get(previous.person.login.toLowerCase())?.delete(previous.id);
+    }
+    const key = record.person.login.toLowerCase();
+    let ids = this.byLogin.get(key);
+    if (!ids) {
+      ids = new Set();
+      this.byLogin.set(key, ids);
+    }
+    ids.add(record.id);
+  }
+
   async insert(record: OnboardingRecord): Promise<OnboardingRecord> {
     this.assertOpen();
     if (this.byId.has(record.id)) throw new Error(`record ${record.id} exists already`);
@@ -149,6 +170,7 @@ export class Store {
     this.low.data.onboardings = [...this.low.data.onboardings, stored];
     this.byId.set(stored.id, this.low.data.onboardings.length - 1);
     this.bySubmission.set(stored.submissionKey, stored.id);
+    this.indexLogin(stored);
     await this.persist({ t: 'record', record: stored });
     return stored;
   }
@@ -167,8 +189,10 @@ export class Store {
     draft.updatedAt = now.toISOString();
     const stored = Object.freeze(draft);
     const next = this.low.data.onboardings.slice();
+    const previous = next[index];
     next[index] = stored;
     this.low.data.onboardings = next;
+    this.indexLogin(stored, previous);
     await this.persist({ t: 'record', record: stored });
     return stored;
   }
@@ -261,9 +285,11 @@ export class Store {
   private reindex(): void {
     this.byId.clear();
     this.bySubmission.clear();
+    this.byLogin.clear();
     this.low.data.onboardings.forEach((record, index) => {
       this.byId.set(record.id, index);
       this.bySubmission.set(record.submissionKey, record.id);
+      this.indexLogin(record);
     });
   }
 

@@ -157,3 +157,31 @@ describe('/onboard end to end', () => {
     expect(JSON.stringify(dm.blocks)).toContain('SIP login');
   });
 });
+
+describe('authorisation without ONBOARDING_ADMINS (workspace admins and owners)', () => {
+  test('an owner onboards; a member sees the modal turn into a refusal and nothing else happens', async () => {
+    h = await startHarness({ ONBOARDING_ADMINS: '' });
+    // Owner: users.info says is_owner; the modal opens and stays the form.
+    await h.driver.command(SANDBOX.owner, '');
+    const ownerView = await eventually(() =>
+      h.world.slack.views.find((v) => v.userId === SANDBOX.owner),
+    );
+    expect(h.world.slack.calls.filter((c) => c.method !== 'auth.test')[0]?.method).toBe(
+      'views.open',
+    );
+    await eventually(() => h.world.slack.callsTo('users.info').length > 0);
+    expect(JSON.stringify(ownerView.view)).toContain('onboard_modal');
+
+    // Member: views.open first (the trigger is short-lived), then the refusal replaces the form.
+    await h.driver.command(SANDBOX.member, '');
+    const memberView = await eventually(() =>
+      h.world.slack.views.find((v) => v.userId === SANDBOX.member),
+    );
+    await eventually(() => JSON.stringify(memberView.view).includes('onboard_refused'));
+    expect(JSON.stringify(memberView.view)).toContain('workspace admins and owners');
+    // The refusal has no submit button, so nothing can be submitted from it.
+    expect((memberView.view as { submit?: unknown }).submit).toBeUndefined();
+    expect(h.world.opentact.server.calls).toHaveLength(0);
+    expect(h.bot.store.size).toBe(0);
+  });
+});

@@ -138,4 +138,15 @@ describe('Store', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).onboardings).toHaveLength(12);
     expect(existsSync(`${file}.journal`) ? readFileSync(`${file}.journal`, 'utf8') : '').toBe('');
   });
+
+  test('finds records by SIP login through an index kept up to date', async () => {
+    const store = await openStore(tempDataFile());
+    const a = await store.insert(makeRecord());
+    expect(store.findByLogin(a.person.login.toUpperCase()).map((r) => r.id)).toEqual([a.id]);
+    await store.update(a.id, (d) => {
+      d.person.login = 'renamed.user';
+    });
+    expect(store.findByLogin(a.person.login)).toEqual([]);
+    expect(store.findByLogin('renamed.user').map((r) => r.id)).toEqual([a.id]);
+  });
 });

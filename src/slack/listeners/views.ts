@@ -29,10 +29,9 @@ export function registerViews(app: App, ctx: SlackContext): void {
     const metadata = parseMetadata<ModalMetadata>(view.private_metadata);
     const { input } = result;
     const clash = ctx.store
-      .all()
+      .findByLogin(input.person.login)
       .find(
         (r) =>
-          r.person.login.toLowerCase() === input.person.login.toLowerCase() &&
           r.id !== metadata.retryOf &&
           r.state !== 'revoked' &&
           !(r.state === 'failed' && !r.sipUser) &&

@@ -5,7 +5,6 @@ import {
   type DriftItem,
   emptyDatabase,
   type OnboardingRecord,
-  OnboardingRecordSchema,
 } from '../onboarding/model.ts';
 import { JournalCorruptError, type JournalEntry, JournalWriter, readJournal } from './journal.ts';
 import { acquireLock, ChunkedJsonFile } from './json-file.ts';
@@ -166,7 +165,8 @@ export class Store {
   async insert(record: OnboardingRecord): Promise<OnboardingRecord> {
     this.assertOpen();
     if (this.byId.has(record.id)) throw new Error(`record ${record.id} exists already`);
-    const stored = Object.freeze(OnboardingRecordSchema.parse(record)) as OnboardingRecord;
+    // Typed by construction; the journal and the load validate what is read back.
+    const stored = Object.freeze(record);
     this.low.data.onboardings = [...this.low.data.onboardings, stored];
     this.byId.set(stored.id, this.low.data.onboardings.length - 1);
     this.bySubmission.set(stored.submissionKey, stored.id);

@@ -113,6 +113,14 @@ export type HttpClientOptions = {
   ) => { message: string; status?: number; fields?: Record<string, string> } | undefined;
 };
 
+/** The knobs a caller may turn on a client (tests shorten them; production keeps the defaults). */
+export type HttpTuning = Partial<
+  Pick<
+    HttpClientOptions,
+    'timeoutMs' | 'totalTimeoutMs' | 'retries' | 'maxRetryAfterMs' | 'backoffLimitMs'
+  >
+>;
+
 export type RequestOptions = {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;

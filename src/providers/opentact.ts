@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isSecretKey, registerSecret } from '../redact.ts';
-import { createHttpClient, type HttpClient, type HttpClientOptions, path } from './http.ts';
+import { createHttpClient, type HttpClient, type HttpTuning, path } from './http.ts';
 
 /**
  * The Opentact REST client: SIP users of one SIP connection, their invites, and
@@ -185,12 +185,7 @@ export type OpentactClientOptions = {
   token: string;
   sipConnectionUuid: string;
   sipDomain?: string | undefined;
-  http?: Partial<
-    Pick<
-      HttpClientOptions,
-      'timeoutMs' | 'totalTimeoutMs' | 'retries' | 'maxRetryAfterMs' | 'backoffLimitMs'
-    >
-  >;
+  http?: HttpTuning;
 };
 
 export type OpentactClient = {

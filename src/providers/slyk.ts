@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registerSecret } from '../redact.ts';
-import { createHttpClient, type HttpClientOptions, path, UpstreamError } from './http.ts';
+import { createHttpClient, type HttpTuning, path, UpstreamError } from './http.ts';
 
 /**
  * Slyk invites (document 004, "Invite").
@@ -25,13 +25,6 @@ import { createHttpClient, type HttpClientOptions, path, UpstreamError } from '.
  *   reaches an error message. Error texts from Slyk are scrubbed of URLs and of the code the call
  *   was about.
  */
-
-export type HttpTuning = Partial<
-  Pick<
-    HttpClientOptions,
-    'timeoutMs' | 'totalTimeoutMs' | 'retries' | 'maxRetryAfterMs' | 'backoffLimitMs'
-  >
->;
 
 export type SlykClientOptions = {
   baseUrl: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registerSecret } from '../redact.ts';
-import { createHttpClient, type HttpClientOptions } from './http.ts';
+import { createHttpClient, type HttpTuning } from './http.ts';
 
 /**
  * Identity platform user management (document 003, "Send Invitation SMS").
@@ -25,13 +25,6 @@ import { createHttpClient, type HttpClientOptions } from './http.ts';
  *   only idempotent methods). A time-out or 5xx leaves the outcome unknown
  *   (`UpstreamError.outcomeUnknown`); the caller decides whether to send again.
  */
-
-export type HttpTuning = Partial<
-  Pick<
-    HttpClientOptions,
-    'timeoutMs' | 'totalTimeoutMs' | 'retries' | 'maxRetryAfterMs' | 'backoffLimitMs'
-  >
->;
 
 export type UserMgmtClientOptions = {
   baseUrl: string;

@@ -31,7 +31,10 @@ export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
 export type RecordedCall = {
   method: string;
+  /** The route pattern when a route matched (e.g. `/invites/:code`), else the concrete path. */
   path: string;
+  /** The concrete path that was called. */
+  url: string;
   query: Record<string, string>;
   headers: Record<string, string>;
   body: unknown;
@@ -200,6 +203,7 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       calls.push({
         method,
         path: route?.pattern ?? path,
+        url: path,
         query: Object.fromEntries(parsedUrl.searchParams),
         headers,
         body: body === INVALID_JSON ? text : body,
@@ -277,7 +281,8 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     callsTo: (method, route) =>
       calls.filter(
         (c) =>
-          c.method === method.toUpperCase() && (c.path === route || matchesPattern(route, c.path)),
+          c.method === method.toUpperCase() &&
+          (c.path === route || c.url === route || matchesPattern(route, c.url)),
       ),
     addFault: (fault) => {
       faults.push({ ...fault, left: fault.times ?? 1 });

@@ -28,7 +28,7 @@ const SECRET_KEYS = new Set([
 const SECRET_PATTERNS: RegExp[] = [
   /\bxox[abposer]-[A-Za-z0-9-]+/g, // Slack bot/user/config tokens
   /\bxapp-[A-Za-z0-9-]+/g, // Slack app-level tokens
-  /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, // bearer tokens (UserMgmt)
+  /\b(Bearer)\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{12,}/gi, // bearer tokens, not prose
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, // JWTs (Opentact)
   /("(?:password|token|ha1b?|apikey)"\s*:\s*")[^"]*(")/gi, // JSON fragments
 ];

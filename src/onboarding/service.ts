@@ -542,13 +542,8 @@ export class OnboardingService {
     return this.track(
       this.withLock(id, async () => {
         const record = this.mustGet(id);
-        if (record.state === 'revoked' || record.state === 'accepted') {
-          return {
-            record,
-            summary: `Nothing to extend: the invite is already ${record.state}.`,
-            noop: true,
-          };
-        }
+        const closed = alreadyClosed(record, 'extend');
+        if (closed) return closed;
         if (!record.invite) {
           throw new ActionRefused(
             'There is no SIP user invite to extend yet; retry the onboarding first.',
@@ -616,13 +611,8 @@ export class OnboardingService {
     return this.track(
       this.withLock(id, async () => {
         const record = this.mustGet(id);
-        if (record.state === 'revoked' || record.state === 'accepted') {
-          return {
-            record,
-            summary: `Nothing to resend: the invite is already ${record.state}.`,
-            noop: true,
-          };
-        }
+        const closed = alreadyClosed(record, 'resend');
+        if (closed) return closed;
         if (record.state === 'expired') {
           throw new ActionRefused('The invite has expired: extend it first, then resend.');
         }
@@ -870,6 +860,16 @@ export class OnboardingService {
     if (!this.accepting)
       throw new ActionRefused('The bot is shutting down; try again in a minute.');
   }
+}
+
+/** The answer to an action on an invitation that is already closed (revoked or accepted). */
+function alreadyClosed(record: OnboardingRecord, verb: string): ActionOutcome | undefined {
+  if (record.state !== 'revoked' && record.state !== 'accepted') return undefined;
+  return {
+    record,
+    summary: `Nothing to ${verb}: the invite is already ${record.state}.`,
+    noop: true,
+  };
 }
 
 /** A secret-free sentence for a failure, for people. */

@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { modalValues, SlackDriver, waitFor } from '../../src/sandbox/driver.ts';
+import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
+
+/** `npm start`'s code path, as a process, configured by a .env file that points at the simulators. */
+
+let child: ChildProcess | undefined;
+let world: World | undefined;
+afterEach(async () => {
+  child?.kill('SIGKILL');
+  await world?.close();
+});
+
+test('node src/main.ts with a .env onboards a person end to end, then stops cleanly', async () => {
+  world = await startWorld();
+  const dir = mkdtempSync(join(tmpdir(), 'onboard-main-'));
+  const env = { ...world.env, PORT: '0', LOG_LEVEL: 'info' };
+  writeFileSync(
+    join(dir, '.env'),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
+  // Only PATH and HOME from outside: everything else comes from the .env file.
+  child = spawn(process.execPath, [resolve('src/main.ts')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const port = await waitFor(() => /HTTP mode on port (\d+)/.exec(stderr)?.[1], 10_000);
+  expect(stderr).toContain('invitations by sms and email');
+
+  const driver = new SlackDriver({
+    url: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SANDBOX.signingSecret,
+    slack: world.slack,
+    teamId: SANDBOX.teamId,
+  });
+  await driver.command(SANDBOX.admin, '');
+  const modal = await waitFor(() => world!.slack.views.find((v) => v.type === 'modal'));
+  const submitted = await driver.submitView(modal.id, SANDBOX.admin, modalValues({}));
+  expect(submitted.body).toMatchObject({ response_action: 'update' });
+  const dm = await waitFor(() =>
+    world!.slack.messagesIn(world!.slack.dmWith(SANDBOX.admin) ?? '').at(-1),
+  );
+  expect(dm.text).toContain('Ada Lovelace is invited');
+  expect(world.usermgmt.sent).toHaveLength(1);
+  expect(world.slyk.outbox).toHaveLength(1);
+
+  const exited = new Promise<number | null>((r) => child!.once('exit', r));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(stderr).toContain('stopped cleanly');
+  // Nothing secret in the log.
+  for (const secret of [
+    SANDBOX.slackBotToken,
+    SANDBOX.signingSecret,
+    SANDBOX.opentactToken,
+    SANDBOX.usermgmtToken,
+    SANDBOX.slykApiKey,
+  ]) {
+    expect(stderr).not.toContain(secret);
+  }
+});

@@ -50,6 +50,15 @@ const upstream = () => {
     : '  Upstream received: nothing';
 };
 const lastModal = () => world.slack.views.filter((v) => v.type === 'modal').at(-1)!;
+/** Opentact invite tokens seen while they existed (Revoke removes them upstream). */
+const inviteTokens = new Set<string>();
+const collectInviteTokens = () => {
+  for (const invite of world.opentact.state.invites.values()) {
+    const token = (invite as { token?: string }).token;
+    if (token) inviteTokens.add(token);
+  }
+};
+
 const values = (email: string, lifetime: string) =>
   modalValues({ email, phone: '+44 7700 900123', lifetime, note: 'Starts Monday, support team' });
 
@@ -126,6 +135,7 @@ try {
   );
   out(upstream());
 
+  collectInviteTokens();
   step(7, 'Clicks Revoke, chooses "Deactivate the SIP user"');
   const updatedDigest = world.slack
     .messagesIn(SANDBOX.digestChannel)
@@ -155,29 +165,30 @@ try {
   out(upstream());
 
   step(8, 'Done');
-  // Checked, not claimed: no secret reached Slack.
-  const slackText = world.slack.allCallText();
-  const secrets = [
-    SANDBOX.slackBotToken,
-    SANDBOX.signingSecret,
-    SANDBOX.opentactToken,
-    SANDBOX.usermgmtToken,
-    SANDBOX.slykApiKey,
-    ...world.opentact.server.calls.map(
-      (c) => (c.body as { password?: string } | undefined)?.password,
-    ),
-    ...[...world.opentact.state.invites.values()].map((i) => (i as { token?: string }).token),
-    ...world.slyk.invites().flatMap((i) => [i.url, i.code]),
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
-  const leaked = secrets.filter((secret) => slackText.includes(secret));
-  if (leaked.length > 0) {
-    out(`  LEAK: ${leaked.length} secret(s) appeared in Slack calls`);
-    process.exitCode = 1;
-  } else {
-    out(
-      `  ${world.slack.calls.length} Slack Web API calls checked: none contains any of ${secrets.length} secrets (tokens, SIP password, invite tokens and links).`,
-    );
-  }
 } finally {
   await close();
+}
+
+// Checked, not claimed: no secret reached Slack (after the bot stopped, so every call is counted).
+const slackText = world.slack.allCallText();
+const secrets = [
+  SANDBOX.slackBotToken,
+  SANDBOX.signingSecret,
+  SANDBOX.opentactToken,
+  SANDBOX.usermgmtToken,
+  SANDBOX.slykApiKey,
+  ...world.opentact.server.calls.map(
+    (c) => (c.body as { password?: string } | undefined)?.password,
+  ),
+  ...inviteTokens,
+  ...world.slyk.invites().flatMap((i) => [i.url, i.code]),
+].filter((s): s is string => typeof s === 'string' && s.length > 0);
+const leaked = secrets.filter((secret) => slackText.includes(secret));
+if (leaked.length > 0) {
+  out(`  LEAK: ${leaked.length} secret(s) appeared in Slack calls`);
+  process.exitCode = 1;
+} else {
+  out(
+    `  ${world.slack.calls.length} Slack Web API calls checked: none contains any of ${secrets.length} secrets (tokens, SIP password, invite tokens and links).`,
+  );
 }

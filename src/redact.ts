@@ -33,11 +33,29 @@ const SECRET_PATTERNS: RegExp[] = [
   /("(?:password|token|ha1b?|apikey)"\s*:\s*")[^"]*(")/gi, // JSON fragments
 ];
 
+/** Configuration secrets: a handful, kept for the life of the process. */
 const known = new Set<string>();
+/**
+ * Per-onboarding secrets (generated SIP passwords, invite tokens): only the
+ * most recent are kept, so that masking costs the same after 50k onboardings.
+ * They matter while their call is in flight; none is ever written anywhere.
+ */
+const transient = new Set<string>();
+const TRANSIENT_LIMIT = 256;
 
-/** Registers a value that must never be printed (config secrets, generated passwords). */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) known.add(value);
+/** Registers a value that must never be printed. */
+export function registerSecret(
+  value: string | undefined,
+  kind: 'config' | 'transient' = 'config',
+): void {
+  if (!value || value.length < 6) return;
+  if (kind === 'config') {
+    known.add(value);
+    return;
+  }
+  transient.delete(value);
+  transient.add(value);
+  if (transient.size > TRANSIENT_LIMIT) transient.delete(transient.values().next().value!);
 }
 
 export function isSecretKey(key: string): boolean {
@@ -47,8 +65,10 @@ export function isSecretKey(key: string): boolean {
 /** Replaces every known secret and every secret-shaped substring in `text`. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of known) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const set of [known, transient]) {
+    for (const secret of set) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
   }
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(pattern, (match, ...groups) => {

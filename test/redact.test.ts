@@ -32,4 +32,14 @@ describe('redact', () => {
       ok: 1,
     });
   });
+
+  test('per-onboarding secrets are masked while recent; the set stays bounded', () => {
+    const values = Array.from(
+      { length: 300 },
+      (_, i) => `transient-secret-${String(i).padStart(4, '0')}`,
+    );
+    for (const value of values) registerSecret(value, 'transient');
+    expect(redact(`x ${values[299]} y`)).toBe('x [redacted] y');
+    expect(redact(`x ${values[0]} y`)).toBe(`x ${values[0]} y`); // long gone: no growth without bound
+  });
 });

@@ -5,7 +5,6 @@ import { API_TITLES, UpstreamError } from '../providers/http.ts';
 import type { OpentactClient } from '../providers/opentact.ts';
 import type { SlykClient } from '../providers/slyk.ts';
 import type { UserMgmtClient } from '../providers/usermgmt.ts';
-import { registerSecret } from '../redact.ts';
 import type { Store } from '../store/store.ts';
 import { addDays, type Clock } from './clock.ts';
 import {
@@ -306,13 +305,11 @@ export class OnboardingService {
       const found = await this.lookupSipUser(record).catch(() => undefined);
       if (found) return this.adoptSipUser(record, found.uuid, 'found after restart');
     }
-    // The document asks for a UUID-shaped password; it is generated here, sent once and never stored.
-    const password = randomUUID();
-    registerSecret(password);
+    // No password is passed: the client generates the UUID-shaped one the document asks for,
+    // sends it once and keeps it nowhere (the invite is how the person gets in).
     try {
       const user = await opentact.createSipUser({
         login: person.login,
-        password,
         first_name: person.firstName,
         last_name: person.lastName,
         email: person.email,

@@ -72,7 +72,7 @@ export const SipUserInviteSchema = z
     modified_on: TimestampSchema,
   })
   .transform((invite) => {
-    if (invite.token) registerSecret(invite.token);
+    if (invite.token) registerSecret(invite.token, 'transient');
     const expiredOn = invite.expired_on ? new Date(invite.expired_on) : undefined;
     const out: typeof invite & { expiredOn: Date | undefined } = {
       ...stripSecrets(invite),
@@ -241,7 +241,7 @@ export function createOpentactClient(options: OpentactClientOptions): OpentactCl
 
     async createSipUser(input) {
       const password = input.password ?? generateSipPassword();
-      registerSecret(password);
+      registerSecret(password, 'transient');
       const body = compact({
         login: input.login,
         password,
@@ -273,7 +273,7 @@ export function createOpentactClient(options: OpentactClientOptions): OpentactCl
 
     // 001 ModifySIPUser: PATCH /sip/connection/user/{uuid} (login [ 3 .. 60 ] here)
     async modifySipUser(uuid, patch) {
-      if (patch.password !== undefined) registerSecret(patch.password);
+      if (patch.password !== undefined) registerSecret(patch.password, 'transient');
       const body = compact({
         ...patch,
         phone_number:
@@ -366,7 +366,7 @@ export function createOpentactClient(options: OpentactClientOptions): OpentactCl
             'abc.sip.opentact.org); SIP users cannot be activated or deactivated without it',
         );
       }
-      if (patch.password !== undefined) registerSecret(patch.password);
+      if (patch.password !== undefined) registerSecret(patch.password, 'transient');
       const body = compact({
         ...patch,
         phone_number:
@@ -397,7 +397,7 @@ export function createOpentactClient(options: OpentactClientOptions): OpentactCl
  */
 export function generateSipPassword(): string {
   const password = randomUUID();
-  registerSecret(password);
+  registerSecret(password, 'transient');
   return password;
 }
 

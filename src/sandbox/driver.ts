@@ -213,6 +213,36 @@ export class SlackDriver {
     );
   }
 
+  /**
+   * Types into an input with `dispatch_action` inside the modal `viewId`: Slack
+   * sends a block_actions payload carrying the view with its current state.
+   */
+  typeInto(
+    userId: string,
+    viewId: string,
+    input: { block_id: string; action_id: string; value: string },
+    values: Record<string, Record<string, unknown>>,
+    options: SignOptions = {},
+  ) {
+    const view = this.slack.viewPayload(viewId);
+    if (!view) throw new Error(`no view ${viewId} in the simulator`);
+    return this.interaction(
+      {
+        type: 'block_actions',
+        team: { id: this.teamId, domain: 'sandbox' },
+        user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
+        api_app_id: 'A0SANDBOX',
+        token: 'deprecated-verification-token',
+        trigger_id: this.slack.mintTriggerId({ userId, viewId }),
+        container: { type: 'view', view_id: viewId },
+        view: { ...view, state: { values } },
+        actions: [{ type: 'plain_text_input', ...input, action_ts: String(Date.now() / 1000) }],
+        is_enterprise_install: false,
+      },
+      options,
+    );
+  }
+
   /** An Events API callback. */
   event(event: Record<string, unknown>, options: SignOptions = {}) {
     const callback = {

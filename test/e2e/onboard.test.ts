@@ -185,3 +185,28 @@ describe('authorisation without ONBOARDING_ADMINS (workspace admins and owners)'
     expect(h.bot.store.size).toBe(0);
   });
 });
+
+describe('SIP login suggestion', () => {
+  test('typing the name shows the suggested login in the modal; an empty login becomes it', async () => {
+    h = await startHarness();
+    const viewId = await openModal();
+    const values = modalValues({ first: 'Grace', last: 'Hopper-Brewster' });
+    const typed = await h.driver.typeInto(
+      SANDBOX.admin,
+      viewId,
+      { block_id: 'last_name', action_id: 'last_name_input', value: 'Hopper-Brewster' },
+      values,
+    );
+    expect(typed.status).toBe(200);
+    const updated = await eventually(() =>
+      h.world.slack.callsTo('views.update').find((c) => c.args.view_id === viewId),
+    );
+    expect(updated.args.hash).toBeTruthy(); // sent with the hash: a stale update is refused, not applied
+    const view = h.world.slack.views.find((v) => v.id === viewId)!;
+    expect(JSON.stringify(view.view)).toContain('Suggested: g.hopperbrewste');
+    // Submitting with the login left empty uses that suggestion.
+    await h.driver.submitView(viewId, SANDBOX.admin, values);
+    const record = await eventually(() => h.bot.store.all()[0]);
+    expect(record.person.login).toBe('g.hopperbrewste'); // 15 characters at most (Opentact);
+  });
+});

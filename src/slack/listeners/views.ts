@@ -1,18 +1,21 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+
 import { errorFields } from '../../log.ts';
 import { displayName } from '../../onboarding/model.ts';
 import type { RevokeMode } from '../../onboarding/service.ts';
 import { ActionRefused, describeError } from '../../onboarding/service.ts';
 import { StoreClosedError } from '../../store/store.ts';
 import type { SlackContext } from '../context.ts';
-import { CALLBACK, INPUT, REVOKE_INPUT } from '../ids.ts';
-import { validateModal } from '../validation.ts';
+import { CALLBACK, INPUT, inputActionId, REVOKE_INPUT } from '../ids.ts';
+import { readModal, suggestLogin, validateModal } from '../validation.ts';
 import { refusalView } from '../views/lists.ts';
-import { type ModalMetadata, progressView } from '../views/onboard.ts';
+import { type ModalMetadata, progressView, withLoginSuggestion } from '../views/onboard.ts';
 import { applyOutcome, type RevokeMetadata, takePendingBlocks } from './actions.ts';
 import { yieldToIo } from './commands.ts';
 
-/** Submissions of the onboarding modal and the revoke dialog. */
+type SuggestArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** Submissions of the onboarding modal and the revoke dialog, and the modal's live login suggestion. */
 export function registerViews(app: App, ctx: SlackContext): void {
   app.view(CALLBACK.onboardModal, async ({ ack, body, view, client }) => {
     const userId = body.user.id;
@@ -81,6 +84,29 @@ export function registerViews(app: App, ctx: SlackContext): void {
         .catch(() => undefined);
     }
   });
+
+  // The SIP login suggestion follows the name as it is typed (first/last name dispatch actions).
+  const suggest = async ({ ack, body, client }: SuggestArgs) => {
+    await ack();
+    const view = body.view;
+    if (!view || view.callback_id !== CALLBACK.onboardModal) return;
+    const raw = readModal(view.state.values as never);
+    const first = raw[INPUT.firstName]?.trim() ?? '';
+    const last = raw[INPUT.lastName]?.trim() ?? '';
+    if (!first && !last) return;
+    try {
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: withLoginSuggestion(view as never, suggestLogin(first, last)),
+      });
+    } catch (error) {
+      // hash_conflict: a newer keystroke already updated the modal.
+      ctx.logger.debug('login suggestion not shown', errorFields(error));
+    }
+  };
+  app.action(inputActionId(INPUT.firstName), suggest);
+  app.action(inputActionId(INPUT.lastName), suggest);
 
   app.view(CALLBACK.revokeModal, async ({ ack, body, view, client }) => {
     const userId = body.user.id;

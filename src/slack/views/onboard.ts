@@ -55,16 +55,22 @@ export function onboardModal(
       initial?: string | undefined;
       optional?: boolean;
       multiline?: boolean;
+      /** Tell the bot as the user types (used to suggest the SIP login from the name). */
+      dispatch?: boolean;
     },
   ): KnownBlock => ({
     type: 'input',
     block_id: blockId,
     label: plain(label, 2000),
     optional: opts.optional ?? false,
+    ...(opts.dispatch ? { dispatch_action: true } : {}),
     ...(opts.hint ? { hint: plain(opts.hint, 2000) } : {}),
     element: {
       type: 'plain_text_input',
       action_id: inputActionId(blockId),
+      ...(opts.dispatch
+        ? { dispatch_action_config: { trigger_actions_on: ['on_character_entered' as const] } }
+        : {}),
       max_length: opts.max,
       ...(opts.min ? { min_length: opts.min } : {}),
       ...(opts.multiline ? { multiline: true } : {}),
@@ -86,11 +92,13 @@ export function onboardModal(
       max: 24,
       placeholder: 'Ada',
       initial: defaults.firstName,
+      dispatch: true,
     }),
     text(INPUT.lastName, 'Last name', {
       max: 24,
       placeholder: 'Lovelace',
       initial: defaults.lastName,
+      dispatch: true,
     }),
     {
       type: 'input',
@@ -167,6 +175,33 @@ export function onboardModal(
     submit: plain('Onboard', 24),
     close: plain('Cancel', 24),
     private_metadata: JSON.stringify(metadata),
+    blocks,
+  };
+}
+
+/**
+ * The same modal with the SIP login's placeholder showing the login the name
+ * suggests (what an empty login becomes). Only the placeholder changes, so what
+ * the user typed anywhere stays as it is.
+ */
+export function withLoginSuggestion(view: ModalView, suggestion: string): ModalView {
+  const blocks = (view.blocks as KnownBlock[]).map((block) => {
+    if (block.type !== 'input' || block.block_id !== INPUT.login) return block;
+    return {
+      ...block,
+      element: {
+        ...block.element,
+        placeholder: plain(`Suggested: ${suggestion} (leave empty to use it)`),
+      },
+    } as KnownBlock;
+  });
+  return {
+    type: 'modal',
+    callback_id: view.callback_id ?? CALLBACK.onboardModal,
+    title: view.title,
+    ...(view.submit ? { submit: view.submit } : {}),
+    ...(view.close ? { close: view.close } : {}),
+    ...(view.private_metadata ? { private_metadata: view.private_metadata } : {}),
     blocks,
   };
 }

@@ -1031,6 +1031,21 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     if (stack.length === 0) stacks.delete(view.rootViewId);
   };
 
+  /** chat.update / chat.delete: the message named by `channel` + `ts`, which the bot must have written. */
+  const ownMessage = (
+    args: Args,
+    notOwn: string,
+  ): { reply: Reply } | { ch: SimChannel; ts: string; message: SimMessage } => {
+    const ch = findChannel(arg(args, 'channel'));
+    if (!ch || !visible(ch)) return { reply: fail('channel_not_found') };
+    const ts = arg(args, 'ts');
+    if (!ts) return { reply: missing('ts') };
+    const message = findMessage(ch.id, ts);
+    if (!message) return { reply: fail('message_not_found') };
+    if (message.user !== botUserId) return { reply: fail(notOwn) };
+    return { ch, ts, message };
+  };
+
   // ---- methods
 
   const methods: Record<string, Method> = {
@@ -1233,13 +1248,9 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     'chat.update': {
       scopes: ['chat:write'],
       handler: (args) => {
-        const ch = findChannel(arg(args, 'channel'));
-        if (!ch || !visible(ch)) return fail('channel_not_found');
-        const ts = arg(args, 'ts');
-        if (!ts) return missing('ts');
-        const message = findMessage(ch.id, ts);
-        if (!message) return fail('message_not_found');
-        if (message.user !== botUserId) return fail('cant_update_message');
+        const own = ownMessage(args, 'cant_update_message');
+        if ('reply' in own) return own.reply;
+        const { ch, ts, message } = own;
         if (ch.isArchived) return fail('is_archived');
         const bad = checkContent(args, true);
         if (bad) return bad;
@@ -1254,13 +1265,9 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     'chat.delete': {
       scopes: ['chat:write'],
       handler: (args) => {
-        const ch = findChannel(arg(args, 'channel'));
-        if (!ch || !visible(ch)) return fail('channel_not_found');
-        const ts = arg(args, 'ts');
-        if (!ts) return missing('ts');
-        const message = findMessage(ch.id, ts);
-        if (!message) return fail('message_not_found');
-        if (message.user !== botUserId) return fail('cant_delete_message');
+        const own = ownMessage(args, 'cant_delete_message');
+        if ('reply' in own) return own.reply;
+        const { ch, ts, message } = own;
         message.deleted = true;
         return ok({ channel: ch.id, ts });
       },

@@ -1031,6 +1031,16 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     if (stack.length === 0) stacks.delete(view.rootViewId);
   };
 
+  /** views.open / views.push: a valid modal and a fresh trigger (a rejected view keeps the trigger unused). */
+  const modalWithTrigger = (args: Args): { reply: Reply } | { view: Json; trigger: Trigger } => {
+    if (!arg(args, 'trigger_id')) return { reply: missing('trigger_id') };
+    const parsed = parseView(args, 'modal');
+    if (parsed.reply) return { reply: parsed.reply };
+    const taken = takeTrigger(args);
+    if (taken.reply) return { reply: taken.reply };
+    return { view: parsed.value, trigger: taken.value };
+  };
+
   /** chat.update / chat.delete: the message named by `channel` + `ts`, which the bot must have written. */
   const ownMessage = (
     args: Args,
@@ -1276,13 +1286,9 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     'views.open': {
       scopes: [],
       handler: (args) => {
-        if (!arg(args, 'trigger_id')) return missing('trigger_id');
-        const parsed = parseView(args, 'modal');
-        if (parsed.reply) return parsed.reply;
-        const view = parsed.value;
-        const taken = takeTrigger(args);
-        if (taken.reply) return taken.reply;
-        const trigger = taken.value;
+        const opening = modalWithTrigger(args);
+        if ('reply' in opening) return opening.reply;
+        const { view, trigger } = opening;
         if (duplicateExternal(view.external_id)) return fail('duplicate_external_id');
         trigger.used = true;
         const created = createView(view, 'modal', trigger.userId);
@@ -1294,13 +1300,9 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     'views.push': {
       scopes: [],
       handler: (args) => {
-        if (!arg(args, 'trigger_id')) return missing('trigger_id');
-        const parsed = parseView(args, 'modal');
-        if (parsed.reply) return parsed.reply;
-        const view = parsed.value;
-        const taken = takeTrigger(args);
-        if (taken.reply) return taken.reply;
-        const trigger = taken.value;
+        const opening = modalWithTrigger(args);
+        if ('reply' in opening) return opening.reply;
+        const { view, trigger } = opening;
         const from = views.find((v) => v.id === trigger.viewId && !v.closed && v.type === 'modal');
         if (!from) {
           return fail('invalid_trigger_id', {

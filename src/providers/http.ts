@@ -54,9 +54,32 @@ export class UpstreamError extends Error {
     );
   }
 
+  /**
+   * `unknown` when the request may have taken effect although no definite
+   * answer came back: a time-out after sending, a connection reset, a 2xx
+   * whose body is cut off or unreadable, a gateway time-out (504). Only a
+   * definite answer (a 4xx, a 5xx from the service itself) is `failed`.
+   */
+  get outcome(): 'failed' | 'unknown' {
+    if (this.kind === 'timeout') return 'unknown';
+    if (this.kind === 'network') return this.notSent ? 'failed' : 'unknown';
+    if (this.kind === 'invalid-response') return 'unknown';
+    return this.status === 504 ? 'unknown' : 'failed';
+  }
+
   /** True when a non-idempotent call may have taken effect even though it failed here. */
   get outcomeUnknown(): boolean {
-    return this.kind === 'network' || this.kind === 'timeout' || (this.status ?? 0) >= 500;
+    return this.outcome === 'unknown';
+  }
+
+  /** The request certainly never reached the service (the connection was refused). */
+  get notSent(): boolean {
+    return this.kind === 'network' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(this.upstreamMessage);
+  }
+
+  /** The service said the thing exists already (e.g. Opentact's "login already exists"). */
+  get conflict(): boolean {
+    return this.kind === 'http' && this.status === 409;
   }
 
   /** True when trying again later may help (rate limits, outages, time-outs). */
@@ -140,33 +163,55 @@ export type HttpClient = {
 };
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const retry = {
+    limit: options.retries ?? 2,
+    methods: ['get', 'patch', 'delete', 'head', 'put'],
+    statusCodes: RETRY_STATUS,
+    afterStatusCodes: [413, 429, 503],
+    maxRetryAfter: options.maxRetryAfterMs ?? 30_000,
+    backoffLimit: options.backoffLimitMs ?? 5_000,
+    retryOnTimeout: true,
+    jitter: true,
+  };
+  // A POST is repeated only after a 429: the service said it did not process it. Anything else
+  // that may have landed is the caller's to look up (the step engine).
+  const postRetry = {
+    ...retry,
+    methods: ['post'],
+    statusCodes: [429],
+    retryOnTimeout: false,
+    shouldRetry: ({ error }: { error: Error }) =>
+      error instanceof HTTPError && error.response.status === 429 ? undefined : false,
+  };
   const instance: KyInstance = ky.create({
     prefix: `${options.baseUrl.replace(/\/+$/, '')}/`,
     headers: { accept: 'application/json', ...options.headers },
     timeout: options.timeoutMs ?? 10_000,
     totalTimeout: options.totalTimeoutMs ?? 30_000,
     throwHttpErrors: true,
-    retry: {
-      limit: options.retries ?? 2,
-      // POST is never retried blindly: a POST that may have landed is checked by the caller.
-      methods: ['get', 'patch', 'delete', 'head', 'put'],
-      statusCodes: RETRY_STATUS,
-      afterStatusCodes: [413, 429, 503],
-      maxRetryAfter: options.maxRetryAfterMs ?? 30_000,
-      backoffLimit: options.backoffLimitMs ?? 5_000,
-      retryOnTimeout: true,
-      jitter: true,
-    },
+    retry,
   });
 
   async function send(request: RequestOptions): Promise<{ status: number; text: string }> {
     try {
       const response = await instance(request.path.replace(/^\//, ''), {
         method: request.method,
+        ...(request.method === 'post' ? { retry: postRetry } : {}),
         ...(request.searchParams ? { searchParams: request.searchParams } : {}),
         ...(request.json !== undefined ? { json: request.json } : {}),
       });
-      return { status: response.status, text: await response.text() };
+      try {
+        return { status: response.status, text: await response.text() };
+      } catch {
+        // The status arrived but the body did not: the request was processed, its answer lost.
+        throw new UpstreamError({
+          api: options.api,
+          operation: request.operation,
+          kind: 'invalid-response',
+          status: response.status,
+          message: 'the answer was cut off',
+        });
+      }
     } catch (error) {
       throw toUpstreamError(error, request.operation);
     }
@@ -269,9 +314,18 @@ function tryJson(text: string): unknown {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `could not connect (${cause.code})`;
-  return 'could not connect';
+  // fetch wraps the socket error: walk the cause chain for its code.
+  let cause: unknown = error;
+  for (let depth = 0; cause && depth < 5; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) {
+      return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(code)
+        ? `could not connect (${code})`
+        : `the connection broke (${code})`;
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return 'the connection broke';
 }
 
 /** Builds a URL path from a template, encoding every parameter. */

@@ -344,7 +344,7 @@ describe('retry policy', () => {
     const password = randomUUID();
     const error = await failure(client().createSipUser({ ...person('once5031'), password }));
     expect(error.status).toBe(503);
-    expect(error.outcomeUnknown).toBe(true);
+    expect(error.outcome).toBe('failed');
     expect(sim.server.callsTo('POST', '/sip/connection/user')).toHaveLength(1);
     expectNoSecret(error, password);
   });

@@ -115,18 +115,20 @@ describe('UserMgmt client: sendSmsInvite', () => {
     expect(error.upstreamMessage).toContain('[redacted]');
   });
 
-  it('sends a POST that meets 503 once (no retry) and marks the outcome unknown', async () => {
+  it('sends a POST that meets 503 once (no retry): a definite answer, so the outcome is failed', async () => {
     sim.addFault({ route: ROUTE, status: 503, retryAfter: 0 });
     const error = await failure(client().sendSmsInvite(USER));
-    expect(error).toMatchObject({ status: 503, transient: true, outcomeUnknown: true });
+    expect(error).toMatchObject({ status: 503, transient: true, outcome: 'failed' });
     expect(sim.callsTo('POST', ROUTE)).toHaveLength(1);
   });
 
-  it('does not retry a POST on 429 with Retry-After', async () => {
+  it('repeats a POST after 429 once Retry-After has passed (429: the request was not processed)', async () => {
     sim.addFault({ route: ROUTE, status: 429, retryAfter: 1 });
-    const error = await failure(client().sendSmsInvite(USER));
-    expect(error).toMatchObject({ status: 429, transient: true });
-    expect(sim.callsTo('POST', ROUTE)).toHaveLength(1);
+    const started = Date.now();
+    await client({ http: { ...FAST, totalTimeoutMs: 5_000 } }).sendSmsInvite(USER);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(sim.callsTo('POST', ROUTE)).toHaveLength(2);
+    expect(sim.sent).toHaveLength(1);
   });
 
   it('times out once, without a retry', async () => {

@@ -60,7 +60,22 @@ export type Fault = {
   malformed?: boolean;
   /** Never answers (the connection is held until the server closes). */
   hang?: boolean;
+  /**
+   * The real handler runs first (the request takes effect), then its answer is damaged:
+   * - `truncate`: real status and headers, but only the first half of the body, with a
+   *   content-length that matches what is sent (a cutting proxy): the client reads a complete,
+   *   unparsable 2xx body. An empty answer (e.g. 204) has nothing to cut: the connection is
+   *   reset instead (logged with status 0), the client sees a network error.
+   * - `late`: the answer is held for `delayMs` before being written (a client with a shorter
+   *   timeout gives up although the request took effect).
+   * - `reset`: the socket is destroyed without an answer (logged with status 0).
+   * With `after`, `delayMs` is waited after the handler, and `status`, `malformed` and `hang`
+   * cannot be combined.
+   */
+  after?: 'truncate' | 'late' | 'reset';
 };
+
+export type ArrivedCall = { method: string; path: string; url: string };
 
 type Route = { method: string; pattern: string; regex: RegExp; keys: string[]; handler: Handler };
 
@@ -72,6 +87,11 @@ export type SimServer = {
   callsTo(method: string, route: string): RecordedCall[];
   addFault(fault: Fault): void;
   clearFaults(): void;
+  /**
+   * Called synchronously as each request arrives (body read; before latency, faults and the
+   * handler). Returns the unsubscribe function.
+   */
+  onArrival(listener: (call: ArrivedCall) => void): () => void;
   /** Latency added to every call (the benchmarks use it). */
   setLatency(ms: number): void;
   start(port?: number): Promise<string>;
@@ -132,6 +152,9 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
   let server: Server | undefined;
   let url = '';
   const hanging = new Set<ServerResponse>();
+  /** Answers held by `after: 'late'` faults, cancelled at close. */
+  const held = new Set<{ timer: NodeJS.Timeout; res: ServerResponse }>();
+  const arrivalListeners = new Set<(call: ArrivedCall) => void>();
   const basePath = options.basePath ?? '';
   const secretHeaders = new Set(
     ['authorization', 'x-auth-token', 'apikey', ...(options.secretHeaders ?? [])].map((h) =>
@@ -139,7 +162,7 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     ),
   );
 
-  const send = (res: ServerResponse, response: SimResponse) => {
+  const serialise = (response: SimResponse) => {
     const headers: Record<string, string> = { ...response.headers };
     let payload = '';
     if (response.body !== undefined) {
@@ -149,8 +172,51 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
         headers['content-type'] ??= 'application/json; charset=utf-8';
       }
     }
+    return { headers, payload };
+  };
+
+  const send = (res: ServerResponse, response: SimResponse) => {
+    const { headers, payload } = serialise(response);
     res.writeHead(response.status, headers);
     res.end(payload);
+  };
+
+  const hold = (res: ServerResponse, ms: number) =>
+    new Promise<void>((resolvePromise) => {
+      const entry = {
+        res,
+        timer: setTimeout(() => {
+          held.delete(entry);
+          resolvePromise();
+        }, ms),
+      };
+      held.add(entry);
+    });
+
+  /** Delivers the handler's answer damaged as an `after` fault says. */
+  const damage = async (
+    res: ServerResponse,
+    response: SimResponse,
+    fault: Fault,
+    record: (status: number) => void,
+  ) => {
+    const { headers, payload } = serialise(response);
+    const bytes = Buffer.from(payload, 'utf8');
+    const resets = fault.after === 'reset' || (fault.after === 'truncate' && bytes.length === 0);
+    record(resets ? 0 : response.status);
+    if (fault.delayMs) await hold(res, fault.delayMs);
+    if (res.destroyed || !res.socket || res.socket.destroyed) return; // the client gave up, or close()
+    if (resets) {
+      res.destroy();
+      return;
+    }
+    if (fault.after === 'late') {
+      send(res, response);
+      return;
+    }
+    const cut = bytes.subarray(0, Math.floor(bytes.length / 2));
+    res.writeHead(response.status, { ...headers, 'content-length': String(cut.length) });
+    res.end(cut);
   };
 
   const takeFault = (method: string, pattern: string | undefined, path: string) => {
@@ -212,9 +278,21 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       });
     };
 
+    const arrived: ArrivedCall = { method, path: route?.pattern ?? path, url: path };
+    for (const listener of [...arrivalListeners]) {
+      try {
+        listener(arrived);
+      } catch (error) {
+        // A broken test listener must fail the test run, not turn into a simulated 500.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+
     if (latency > 0) await sleep(latency);
     const fault = takeFault(method, route?.pattern, path);
-    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault?.delayMs && !fault.after) await sleep(fault.delayMs);
     if (fault?.hang) {
       record(0);
       hanging.add(res);
@@ -242,31 +320,37 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       return;
     }
 
-    const unauth = options.authenticate?.(simReq);
-    if (unauth) {
-      record(unauth.status);
-      send(res, unauth);
+    const response = await answer(simReq, route, pathMatched);
+    if (fault?.after) {
+      await damage(res, response, fault, record);
       return;
     }
+    record(response.status);
+    send(res, response);
+  };
+
+  /** The real answer: authentication, routing, the handler (a throw is a 500). */
+  const answer = async (
+    simReq: SimRequest,
+    route: Route | undefined,
+    pathMatched: boolean,
+  ): Promise<SimResponse> => {
+    const unauth = options.authenticate?.(simReq);
+    if (unauth) return unauth;
     if (!route) {
       const status = pathMatched ? 405 : 404;
-      record(status);
-      send(res, {
+      return {
         status,
         body: options.errorBody(status, pathMatched ? 'Method not allowed' : 'Not found'),
-      });
-      return;
+      };
     }
     try {
-      const response = await route.handler(simReq);
-      record(response.status);
-      send(res, response);
+      return await route.handler(simReq);
     } catch (error) {
-      record(500);
-      send(res, {
+      return {
         status: 500,
         body: options.errorBody(500, error instanceof Error ? error.message : 'error'),
-      });
+      };
     }
   };
 
@@ -285,10 +369,24 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
           (c.path === route || c.url === route || matchesPattern(route, c.url)),
       ),
     addFault: (fault) => {
+      if (fault.after && (fault.status || fault.malformed || fault.hang)) {
+        throw new Error(
+          `fault after: '${fault.after}' cannot be combined with status, malformed or hang`,
+        );
+      }
+      if (fault.after === 'late' && !fault.delayMs) {
+        throw new Error("fault after: 'late' needs delayMs");
+      }
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
     clearFaults: () => {
       faults = [];
+    },
+    onArrival: (listener) => {
+      arrivalListeners.add(listener);
+      return () => {
+        arrivalListeners.delete(listener);
+      };
     },
     setLatency: (ms) => {
       latency = ms;
@@ -312,6 +410,11 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     close: () =>
       new Promise((resolvePromise) => {
         for (const res of hanging) res.destroy();
+        for (const entry of held) {
+          clearTimeout(entry.timer);
+          entry.res.destroy();
+        }
+        held.clear();
         if (!server) return resolvePromise();
         server.closeAllConnections();
         server.close(() => resolvePromise());

@@ -4,8 +4,7 @@ import { selectDigest } from '../src/onboarding/digest.ts';
 import { SANDBOX, startWorld } from '../src/sandbox/world.ts';
 import { Notifier } from '../src/slack/notifier.ts';
 import { digestBlocks, digestText } from '../src/slack/views/lists.ts';
-import { Store } from '../src/store/store.ts';
-import { makeRecords, median, ms, type Row, tempDataFile } from './common.ts';
+import { makeRecords, median, ms, type Row } from './common.ts';
 
 /**
  * selectDigest + digestBlocks over 10k records, and the posting pace of five
@@ -35,13 +34,12 @@ export async function run(): Promise<Row[]> {
 
   // Posting pace against the Slack simulator.
   const world = await startWorld();
-  const store = await Store.open(tempDataFile());
   let maxInWindow = Number.NaN;
   let spanMs = Number.NaN;
   try {
     const notifier = new Notifier({
       client: new webApi.WebClient(SANDBOX.slackBotToken, { slackApiUrl: world.slack.url }),
-      store,
+      remember: async () => undefined,
       logger: createLogger('error'),
       clock: () => new Date(),
       auditChannel: undefined,
@@ -53,7 +51,6 @@ export async function run(): Promise<Row[]> {
     spanMs = performance.now() - started;
     maxInWindow = world.slack.maxPostsInWindow(1000);
   } finally {
-    await store.close();
     await world.close();
   }
 

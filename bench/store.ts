@@ -1,13 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { emptyDatabase } from '../src/onboarding/model.ts';
+import type { OnboardingRecord } from '../src/onboarding/model.ts';
+import { emptyDatabase } from '../src/store/schema.ts';
 import { Store } from '../src/store/store.ts';
 import { makeRecords, median, ms, percentile, type Row, tempDataFile } from './common.ts';
 
 /**
  * Store with 1k, 10k and 50k records: load time, latency of one `update`
- * (journal append + fsync), the longest event-loop stall while writing, and
- * the same for a compaction (the full snapshot rewrite through lowdb).
+ * (journal append + fsync), the longest event-loop stall while writing, the
+ * same for a compaction (the full snapshot rewrite through lowdb), the update
+ * latency while a compaction runs (appends must not wait for it), and the
+ * indexed open-record queries.
  */
 
 const SIZES = [1_000, 10_000, 50_000];
@@ -30,6 +33,10 @@ function driftProbe() {
   };
 }
 
+const bench = (draft: OnboardingRecord) => {
+  draft.audit.push({ at: new Date().toISOString(), by: 'system', action: 'bench' });
+};
+
 export async function run(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const size of SIZES) {
@@ -43,18 +50,20 @@ export async function run(): Promise<Row[]> {
     const updates = size >= 50_000 ? 10 : 20;
     const latencies: number[] = [];
     // One untimed write first (JIT warm-up).
-    await store.update(records[0]!.id, (d) => {
-      d.note = 'warm-up';
-    });
+    await store.update(
+      records[0]!.id,
+      (d) => {
+        d.note = 'warm-up';
+      },
+      new Date(),
+    );
     const histogram = monitorEventLoopDelay({ resolution: 1 });
     const probe = driftProbe();
     histogram.enable();
     for (let i = 0; i < updates; i += 1) {
       const id = records[Math.floor((i / updates) * size)]!.id;
       const started = performance.now();
-      await store.update(id, (draft) => {
-        draft.audit.push({ at: new Date().toISOString(), by: 'system', action: 'bench' });
-      });
+      await store.update(id, bench, new Date());
       latencies.push(performance.now() - started);
     }
     histogram.disable();
@@ -70,6 +79,26 @@ export async function run(): Promise<Row[]> {
     const compactMs = performance.now() - compactStarted;
     compactHistogram.disable();
     const compactStall = Math.max(compactHistogram.max / 1e6 - 1, compactProbe.stop());
+
+    // Updates while a compaction runs: served between batches, never behind the snapshot.
+    const during: number[] = [];
+    const compacting = store.compact();
+    let compactionDone = false;
+    void compacting.finally(() => {
+      compactionDone = true;
+    });
+    for (let i = 0; i < updates && !compactionDone; i += 1) {
+      const started = performance.now();
+      await store.update(records[i]!.id, bench, new Date());
+      during.push(performance.now() - started);
+    }
+    await compacting;
+
+    const queryStarted = performance.now();
+    const open = await store.listOpen();
+    await store.findOpen({ login: records[size - 1]!.person.login });
+    await store.countByState();
+    const queryMs = performance.now() - queryStarted;
     await store.close();
 
     const n = `${size / 1000}k`;
@@ -92,6 +121,18 @@ export async function run(): Promise<Row[]> {
         bench: 'store',
         metric: `${n}: compaction (snapshot rewrite)`,
         value: ms(compactMs),
+        target: '—',
+      },
+      {
+        bench: 'store',
+        metric: `${n}: update median / max while compacting (n=${during.length})`,
+        value: during.length ? `${ms(median(during))} / ${ms(Math.max(...during))}` : '—',
+        target: '—',
+      },
+      {
+        bench: 'store',
+        metric: `${n}: listOpen (${open.length}) + findOpen + countByState`,
+        value: ms(queryMs, 2),
         target: '—',
       },
       {

@@ -2,11 +2,12 @@ import type { Config } from './config.ts';
 import { Jobs } from './jobs/jobs.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { type Clock, systemClock } from './onboarding/clock.ts';
-import { OnboardingService, type Providers } from './onboarding/service.ts';
+import type { Providers } from './onboarding/ports.ts';
+import { OnboardingService } from './onboarding/service.ts';
 import { createOpentactClient } from './providers/opentact.ts';
 import { createSlykClient } from './providers/slyk.ts';
 import { createUserMgmtClient } from './providers/usermgmt.ts';
-import { createSlackApp } from './slack/app.ts';
+import { createSlackApp, registerListeners } from './slack/app.ts';
 import { Authorizer } from './slack/authz.ts';
 import { Notifier } from './slack/notifier.ts';
 import { Store } from './store/store.ts';
@@ -50,7 +51,8 @@ export function createProviders(config: Config): Providers {
 }
 
 /**
- * config → store → providers → services → Slack app → jobs. The same path
+ * Straight down: config → store → providers → service → Slack app → notifier → jobs →
+ * listeners. The same path
  * runs in production, in the tests and in the demo; only the URLs differ.
  */
 export async function startBot(config: Config, options: BotOptions = {}): Promise<Bot> {
@@ -60,49 +62,37 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const store = await Store.open(config.dataFile);
   const providers = createProviders(config);
   const service = new OnboardingService({ store, providers, clock, logger });
-  let jobs: Jobs | undefined;
-  let notifier: Notifier | undefined;
-
-  const slack = createSlackApp(
-    config,
+  const slack = createSlackApp(config, logger, () => ({
+    mode: config.slack.mode,
+    records: store.size,
+    accepting: service.isAccepting,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+  }));
+  const { app } = slack;
+  const notifier = new Notifier({
+    client: app.client,
+    remember: (id, where) => service.rememberSlack(id, where),
     logger,
-    () => ({
-      mode: config.slack.mode,
-      records: store.size,
-      accepting: service.isAccepting,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-    }),
-    (app) => {
-      notifier = new Notifier({
-        client: app.client,
-        store,
-        logger,
-        clock,
-        auditChannel: config.digest.channel,
-      });
-      if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
-      const n = notifier;
-      jobs = new Jobs({
-        config,
-        store,
-        providers,
-        clock,
-        logger,
-        post: (channel, text, blocks) => n.post(channel, text, blocks),
-      });
-      const j = jobs;
-      return {
-        config,
-        service,
-        store,
-        logger,
-        clock,
-        notifier: n,
-        authz: new Authorizer(config.admins, app.client, logger),
-        postDigest: (by) => j.digest({ requestedBy: by }),
-      };
-    },
-  );
+    clock,
+    auditChannel: config.digest.channel,
+  });
+  if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
+  const jobs = new Jobs({
+    config,
+    service,
+    clock,
+    logger,
+    post: (channel, text, blocks) => notifier.post(channel, text, blocks),
+  });
+  registerListeners(app, {
+    config,
+    service,
+    logger,
+    clock,
+    notifier,
+    authz: new Authorizer(config.admins, app.client, logger),
+    postDigest: (by) => jobs.digest({ requestedBy: by }),
+  });
 
   let port: number | undefined;
   try {
@@ -122,11 +112,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // Unfinished onboardings resume where they stopped; their requesters get the result.
   void service
     .resumeUnfinished()
-    .then((records) => Promise.all(records.map((r) => notifier!.reportOnboarding(r))))
+    .then((records) => Promise.all(records.map((r) => notifier.reportOnboarding(r))))
     .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
   if (options.schedule !== false) {
-    jobs!.start();
-    void jobs!
+    jobs.start();
+    void jobs
       .catchUp()
       .catch((error) => logger.error('digest catch-up failed', errorFields(error)));
   }
@@ -136,14 +126,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     config,
     store,
     service,
-    jobs: jobs!,
-    notifier: notifier!,
+    jobs,
+    notifier,
     port,
     stop(timeoutMs = 8_000) {
       stopping ??= (async () => {
         const deadline = Date.now() + timeoutMs;
         await slack.stop(timeoutMs);
-        await jobs!.stop();
+        await jobs.stop();
         const finished = await service.drain(Math.max(0, deadline - Date.now()));
         if (!finished)
           logger.warn('stopped with steps still running; they resume at the next start');

@@ -33,6 +33,8 @@ export type Config = {
   digest: { channel: string | undefined; cron: string; timezone: string };
   inviteTtlDays: number;
   expiryWarningDays: number;
+  /** Closed onboardings older than this move to the archive file. */
+  archiveAfterDays: number;
   dataFile: string;
   logLevel: LogLevel;
 };
@@ -157,6 +159,7 @@ const EnvSchema = z.object({
   ),
   INVITE_TTL_DAYS: positiveInt('days', 7, 365),
   EXPIRY_WARNING_DAYS: positiveInt('days', 2, 365),
+  ARCHIVE_AFTER_DAYS: positiveInt('days', 90, 3650),
   DATA_FILE: z.preprocess(blankToUndefined, z.string().default('data/db.json')),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
@@ -240,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     digest: { channel: e.DIGEST_CHANNEL, cron: e.DIGEST_CRON, timezone: e.DIGEST_TIMEZONE },
     inviteTtlDays: e.INVITE_TTL_DAYS,
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
+    archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
     dataFile: resolve(e.DATA_FILE),
     logLevel: e.LOG_LEVEL,
   };

@@ -5,10 +5,8 @@ import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import { selectDigest } from '../onboarding/digest.ts';
-import type { Providers } from '../onboarding/service.ts';
+import type { OnboardingService } from '../onboarding/service.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
-import type { Store } from '../store/store.ts';
-import { reconcile, sweepExpired } from './lifecycle.ts';
 import { lastSlotAtOrBefore, localSlotKey, scheduleJob } from './schedule.ts';
 
 export type DigestResult = {
@@ -20,8 +18,7 @@ export type DigestResult = {
 
 export type JobsOptions = {
   config: Config;
-  store: Store;
-  providers: Providers;
+  service: OnboardingService;
   clock: Clock;
   logger: Logger;
   /** Posts a message to a channel (paced and logged by the notifier). */
@@ -59,24 +56,25 @@ export class Jobs {
   }
 
   private async runDigest(options: { slot?: Date; requestedBy?: string }): Promise<DigestResult> {
-    const { config, store, clock, logger } = this.o;
+    const { config, service, clock, logger } = this.o;
     const tz = config.digest.timezone;
     const slotKey = options.slot ? localSlotKey(options.slot, tz) : undefined;
-    const previous = store.jobRun('digest');
+    const previous = await service.jobRun('digest');
     if (slotKey && previous.lastSlot === slotKey) {
       logger.info('digest slot already posted; skipped', { slot: slotKey });
       return { posted: false, text: 'already posted for this slot', blocks: [] };
     }
     const now = clock();
-    await sweepExpired(store, now);
-    const report = await reconcile(store, this.o.providers, now, logger).catch((error) => {
+    await service.sweepExpired();
+    const report = await service.reconcile().catch((error) => {
       logger.warn('reconciliation failed before the digest', errorFields(error));
       return undefined;
     });
-    const digest = selectDigest(store.all(), now, {
+    const digest = selectDigest(await service.listOpen(), now, {
       warningDays: config.expiryWarningDays,
       since: previous.lastRunAt ? new Date(previous.lastRunAt) : undefined,
-      upstreamDrift: store.drift(),
+      upstreamDrift: await service.drift(),
+      counts: await service.counts(),
     });
     const blocks = digestBlocks(
       digest,
@@ -103,7 +101,7 @@ export class Jobs {
       };
     }
     await this.o.post(channel, text, blocks);
-    await store.setJobRun('digest', {
+    await service.setJobRun('digest', {
       lastRunAt: now.toISOString(),
       ...(slotKey
         ? { lastSlot: slotKey }
@@ -116,13 +114,15 @@ export class Jobs {
   }
 
   async sweep(): Promise<number> {
-    const count = await sweepExpired(this.o.store, this.o.clock());
+    const count = await this.o.service.sweepExpired();
     if (count > 0) this.o.logger.info('invites expired', { count });
+    const archived = await this.o.service.archive(this.o.config.archiveAfterDays);
+    if (archived > 0) this.o.logger.info('closed onboardings archived', { count: archived });
     return count;
   }
 
   async reconcile() {
-    return reconcile(this.o.store, this.o.providers, this.o.clock(), this.o.logger);
+    return this.o.service.reconcile();
   }
 
   /**
@@ -131,15 +131,15 @@ export class Jobs {
    * remembered (nothing was missed).
    */
   async catchUp(): Promise<DigestResult | undefined> {
-    const { config, store, clock, logger } = this.o;
+    const { config, service, clock, logger } = this.o;
     if (!config.digest.channel) return undefined;
     const now = clock();
     const slot = lastSlotAtOrBefore(config.digest.cron, config.digest.timezone, now);
     if (!slot) return undefined;
     const key = localSlotKey(slot, config.digest.timezone);
-    const previous = store.jobRun('digest');
+    const previous = await service.jobRun('digest');
     if (!previous.lastSlot && !previous.lastRunAt) {
-      await store.setJobRun('digest', { lastSlot: key });
+      await service.setJobRun('digest', { lastSlot: key });
       return undefined;
     }
     if (previous.lastSlot === key) return undefined;

@@ -24,6 +24,8 @@ export type DigestOptions = {
   /** When the previous digest was posted; default: a day ago. */
   since?: Date | undefined;
   upstreamDrift?: readonly DriftItem[];
+  /** Counts of every state (the records given are only the open ones). */
+  counts?: Record<OnboardingState, number>;
 };
 
 /** One pass over the records; a pure function of records and clock. */
@@ -35,7 +37,7 @@ export function selectDigest(
   const nowMs = now.getTime();
   const horizon = nowMs + options.warningDays * DAY_MS;
   const since = (options.since ?? new Date(nowMs - DAY_MS)).getTime();
-  const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<OnboardingState, number>;
+  const counted = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<OnboardingState, number>;
   const expiringSoon: { record: OnboardingRecord; at: number }[] = [];
   const expiredSince: { record: OnboardingRecord; at: number }[] = [];
   const failedDeliveries: FailedDelivery[] = [];
@@ -43,7 +45,7 @@ export function selectDigest(
   const driftRecords: OnboardingRecord[] = [];
 
   for (const record of records) {
-    counts[record.state] += 1;
+    counted[record.state] += 1;
     if (record.drift) driftRecords.push(record);
     if (record.state === 'pending' && record.invite) {
       const at = Date.parse(record.invite.expiresAt);
@@ -72,7 +74,7 @@ export function selectDigest(
     failedDeliveries,
     failed: failed.filter((r) => !failedDeliveries.some((f) => f.record === r)),
     drift: { records: driftRecords, upstream: [...(options.upstreamDrift ?? [])] },
-    counts,
+    counts: options.counts ?? counted,
   };
 }
 

@@ -34,7 +34,11 @@ export const STEP_LABEL: Record<StepName, string> = {
 
 const iso = z.string().datetime({ offset: true });
 
-export const StepStatusSchema = z.enum(['todo', 'running', 'done', 'failed', 'skipped']);
+/**
+ * `unknown`: the last attempt may or may not have taken effect upstream (a
+ * time-out after sending, a cut-off 2xx) and nothing could tell which.
+ */
+export const StepStatusSchema = z.enum(['todo', 'running', 'done', 'failed', 'skipped', 'unknown']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 
 export const StepSchema = z.object({
@@ -46,10 +50,16 @@ export const StepSchema = z.object({
   /** Per-field problems reported upstream (e.g. login already taken). */
   fields: z.record(z.string(), z.string()).optional(),
   attempts: z.number().int().nonnegative().default(0),
+  /**
+   * How far the current attempt got (e.g. `sending`): an attempt interrupted
+   * before its step's effect stage cannot have taken effect.
+   */
+  stage: z.string().optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
 
-export const DeliveryStatusSchema = z.enum(['pending', 'sent', 'failed', 'skipped']);
+/** `unknown`: sent, but the answer was lost; the person may already have it ("not confirmed"). */
+export const DeliveryStatusSchema = z.enum(['pending', 'sent', 'failed', 'skipped', 'unknown']);
 export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
 
 export const DeliverySchema = z.object({
@@ -59,7 +69,16 @@ export const DeliverySchema = z.object({
   /** When it was last sent successfully. */
   sentAt: iso.optional(),
   attempts: z
-    .array(z.object({ at: iso, ok: z.boolean(), by: z.string(), reason: z.string().optional() }))
+    .array(
+      z.object({
+        at: iso,
+        ok: z.boolean(),
+        by: z.string(),
+        reason: z.string().optional(),
+        /** The answer was lost: `ok` is false but the message may have gone out. */
+        unknown: z.boolean().optional(),
+      }),
+    )
     .default([]),
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
@@ -158,17 +177,7 @@ export const DriftItemSchema = z.object({
   at: iso,
 });
 export type DriftItem = z.infer<typeof DriftItemSchema>;
-
-export const DatabaseSchema = z.object({
-  version: z.literal(1),
-  onboardings: z.array(OnboardingRecordSchema),
-  jobs: z.record(z.string(), JobRunSchema).default({}),
-  /** Upstream objects with no record here (found by reconciliation). */
-  drift: z.array(DriftItemSchema).default([]),
-});
-export type Database = z.infer<typeof DatabaseSchema>;
-
-export const emptyDatabase = (): Database => ({ version: 1, onboardings: [], jobs: {}, drift: [] });
+export type JobRun = z.infer<typeof JobRunSchema>;
 
 /** A fresh step list. */
 export function newSteps(): OnboardingRecord['steps'] {
@@ -179,11 +188,3 @@ export function newSteps(): OnboardingRecord['steps'] {
 export function displayName(person: Person): string {
   return `${person.firstName} ${person.lastName}`.trim();
 }
-
-/** States in which the invitation is still open and can be acted on. */
-export const OPEN_STATES: readonly OnboardingState[] = [
-  'pending',
-  'expired',
-  'failed',
-  'provisioning',
-];

@@ -24,7 +24,10 @@ const { world, bot, driver, close } = await startSandboxSession({
   env: { LOG_LEVEL: 'warn' },
   bot: { logger: createLogger('warn') },
 });
-const until = <T>(check: () => T | undefined | false, _what: string) => waitFor(check, 10_000);
+const until = <T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  _what: string,
+) => waitFor(check, 10_000);
 const admin = SANDBOX.admin;
 let upstreamSeen = 0;
 const upstream = () => {
@@ -120,7 +123,7 @@ try {
   const extend = findButton(digest.blocks, 'extend:')!;
   await driver.click(admin, extend, { channel: SANDBOX.digestChannel, ts: digest.ts });
   await until(
-    () => bot.store.get(record.id)?.audit.some((a) => a.action === 'extended'),
+    async () => (await bot.store.get(record.id))?.audit.some((a) => a.action === 'extended'),
     'the extension',
   );
   await until(() => world.slack.callsTo('chat.update').length > 0, 'the message update');
@@ -157,10 +160,10 @@ try {
       revoke_mode_input: { type: 'radio_buttons', selected_option: { value: 'deactivate' } },
     },
   });
-  const revoked = await until(
-    () => (bot.store.get(record.id)?.state === 'revoked' ? bot.store.get(record.id) : undefined),
-    'the revocation',
-  );
+  const revoked = await until(async () => {
+    const current = await bot.store.get(record.id);
+    return current?.state === 'revoked' ? current : undefined;
+  }, 'the revocation');
   out(`  Record state: ${revoked.state}; audit: ${revoked.audit.at(-1)?.detail}`);
   out(upstream());
 

@@ -277,13 +277,13 @@ export function findButton(blocks: unknown[] | undefined, prefix: string) {
 
 /** Waits until `check` returns a truthy value (the bot works on after its ack). */
 export async function waitFor<T>(
-  check: () => T | undefined | false,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 5_000,
   everyMs = 5,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, everyMs));

@@ -16,6 +16,14 @@ import { registerCommands } from './listeners/commands.ts';
 import { registerEvents } from './listeners/events.ts';
 import { registerViews } from './listeners/views.ts';
 
+/** Every listener, registered on the app once the context exists. */
+export function registerListeners(app: App, ctx: SlackContext): void {
+  registerCommands(app, ctx);
+  registerViews(app, ctx);
+  registerActions(app, ctx);
+  registerEvents(app, ctx);
+}
+
 export type SlackApp = {
   app: App;
   /** Starts the receiver; resolves with the HTTP port in HTTP mode. */
@@ -33,7 +41,6 @@ export function createSlackApp(
   config: Config,
   logger: Logger,
   health: () => Record<string, unknown>,
-  ctxFactory: (app: App) => SlackContext,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger.child({ component: 'bolt' }));
   const clientOptions = {
@@ -90,12 +97,6 @@ export function createSlackApp(
       inFlight.delete(work);
     }
   });
-  const ctx = ctxFactory(app);
-  registerCommands(app, ctx);
-  registerViews(app, ctx);
-  registerActions(app, ctx);
-  registerEvents(app, ctx);
-
   return {
     app,
     async start() {

@@ -3,7 +3,6 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
-import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authz.ts';
 import type { Notifier } from './notifier.ts';
 
@@ -11,7 +10,6 @@ import type { Notifier } from './notifier.ts';
 export type SlackContext = {
   config: Config;
   service: OnboardingService;
-  store: Store;
   logger: Logger;
   clock: Clock;
   authz: Authorizer;

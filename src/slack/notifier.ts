@@ -4,7 +4,6 @@ import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import type { OnboardingRecord } from '../onboarding/model.ts';
-import type { Store } from '../store/store.ts';
 import { auditLine, resultBlocks, resultText, resultView } from './views/onboard.ts';
 
 /** Slack Web API errors that mean the bot's setup needs fixing, with the fix. */
@@ -28,20 +27,21 @@ export function slackErrorCode(error: unknown): string | undefined {
  */
 export class Notifier {
   private readonly client: WebClient;
-  private readonly store: Store;
+  /** Remembers where the requester's result message lives (the domain stores it). */
+  private readonly remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly auditChannel: string | undefined;
 
   constructor(options: {
     client: WebClient;
-    store: Store;
+    remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
     logger: Logger;
     clock: Clock;
     auditChannel: string | undefined;
   }) {
     this.client = options.client;
-    this.store = options.store;
+    this.remember = options.remember;
     this.log = options.logger;
     this.clock = options.clock;
     this.auditChannel = options.auditChannel;
@@ -83,13 +83,7 @@ export class Notifier {
       const channel = opened.channel?.id;
       if (!channel) return;
       const posted = await this.client.chat.postMessage({ channel, text, blocks });
-      await this.store.update(
-        record.id,
-        (draft) => {
-          draft.slack = { ...draft.slack, channel, ...(posted.ts ? { ts: posted.ts } : {}) };
-        },
-        this.clock(),
-      );
+      await this.remember(record.id, { channel, ...(posted.ts ? { ts: posted.ts } : {}) });
     } catch (error) {
       this.warn('could not send the result to the requester', error);
     }

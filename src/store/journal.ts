@@ -1,23 +1,25 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { DriftItemSchema, JobRunSchema, OnboardingRecordSchema } from '../onboarding/model.ts';
 
 /**
  * An append-only journal beside the lowdb snapshot. Every change appends one
- * JSON line (the whole new record, a job run, or the drift list) and is
- * fsync'ed, so a change costs the same with 50 records or 50k. Entries are
- * idempotent upserts: replaying one twice changes nothing.
+ * JSON line (the whole new record, a job run, the drift list, or the ids moved
+ * to the archive) and is fsync'ed, so a change costs the same with 50 records
+ * or 50k. Entries are idempotent upserts and deletes: replaying a sequence
+ * twice in a row ends in the same state as replaying it once.
  *
- * Compaction (a new snapshot) rotates the journal first (`journal` →
- * `journal.old`), writes the snapshot, then deletes `journal.old`; whatever
- * the moment of a crash, snapshot + old journal + journal rebuild the state.
+ * Compaction rotates the journal (`journal` → `journal.old`) between two
+ * write batches, writes the snapshot, then deletes `journal.old`; whatever the
+ * moment of a crash, snapshot + `journal.old` + `journal` rebuild the state.
  */
 
 export const JournalEntrySchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('record'), record: OnboardingRecordSchema }),
   z.object({ t: z.literal('job'), name: z.string(), run: JobRunSchema }),
   z.object({ t: z.literal('drift'), items: z.array(DriftItemSchema) }),
+  z.object({ t: z.literal('archived'), ids: z.array(z.string()) }),
 ]);
 export type JournalEntry = z.infer<typeof JournalEntrySchema>;
 
@@ -25,15 +27,23 @@ export class JournalCorruptError extends Error {
   override name = 'JournalCorruptError';
 }
 
-/** Reads `file.old` then `file`. A torn last line (a crash mid-append) is ignored. */
-export function readJournal(file: string): JournalEntry[] {
+const NEWLINE = 0x0a;
+
+/**
+ * Reads `file.old` then `file`. A torn last line (a crash mid-append, never
+ * acknowledged) is ignored and cut off, so the next append starts a clean
+ * line; any other bad line throws and leaves the files untouched.
+ */
+export function loadJournal(file: string): JournalEntry[] {
   const entries: JournalEntry[] = [];
+  const torn: { path: string; length: number }[] = [];
   for (const path of [`${file}.old`, file]) {
     if (!existsSync(path)) continue;
-    const text = readFileSync(path, 'utf8');
-    // The piece after the last newline is '' or a line torn by a crash mid-append.
-    const complete = text.split('\n').slice(0, -1);
-    complete.forEach((line, index) => {
+    const bytes = readFileSync(path);
+    const end = bytes.lastIndexOf(NEWLINE) + 1;
+    if (end < bytes.length) torn.push({ path, length: end });
+    const lines = bytes.subarray(0, end).toString('utf8').split('\n').slice(0, -1);
+    lines.forEach((line, index) => {
       if (line.trim() === '') return;
       let parsed: unknown;
       try {
@@ -51,79 +61,170 @@ export function readJournal(file: string): JournalEntry[] {
       entries.push(entry.data);
     });
   }
+  for (const { path, length } of torn) truncateSync(path, length);
   return entries;
 }
 
-/** The writer: batches appends that arrive while one is being flushed. */
+type Waiter = { resolve: () => void; reject: (error: unknown) => void };
+
+const settle = (waiters: Waiter[], error?: unknown) => {
+  for (const w of waiters) error === undefined ? w.resolve() : w.reject(error);
+};
+
+/**
+ * The writer. One loop does all file work in order: appends that arrive while
+ * a batch is being fsync'ed form the next batch (group commit), and a rotation
+ * request is served between two batches, so appends never wait for a
+ * compaction and a rotation never waits for an idle moment.
+ */
 export class JournalWriter {
   readonly file: string;
   private handle: FileHandle | undefined;
+  /** Bytes known to be in the file: a failed write is cut back to this. */
+  private size = 0;
   private pending: string[] = [];
-  private flushing: Promise<void> | undefined;
-  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  /** While rotating, appends wait in memory. */
-  private paused = false;
-  /** Entries appended since the last compaction. */
-  entries = 0;
+  private waiters: Waiter[] = [];
+  private rotations: Waiter[] = [];
+  private looping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(file: string) {
     this.file = file;
   }
 
+  get oldFile(): string {
+    return `${this.file}.old`;
+  }
+
+  /** Resolves once the entry is fsync'ed. */
   append(entry: JournalEntry): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`));
     this.pending.push(`${JSON.stringify(entry)}\n`);
-    this.entries += 1;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.flushing && !this.paused) this.flushing = this.flush();
+    return this.enqueue(this.waiters);
+  }
+
+  /** Resolves once every entry appended before the call is on disk. */
+  sync(): Promise<void> {
+    if (!this.looping) return Promise.resolve();
+    return this.enqueue(this.waiters);
+  }
+
+  /** Moves the current journal aside (at the next point between two batches). */
+  rotate(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`));
+    return this.enqueue(this.rotations);
+  }
+
+  /** Deletes the rotated journal once a snapshot that covers it is on disk. */
+  async dropRotated(): Promise<void> {
+    await rm(this.oldFile, { force: true });
+  }
+
+  /** Waits for the loop to finish, then closes the file. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.looping) await this.loopDone;
+    await this.closeHandle();
+  }
+
+  private enqueue(list: Waiter[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => list.push({ resolve, reject }));
+    if (!this.looping) {
+      this.looping = true;
+      this.loopDone = this.loop();
+    }
     return done;
   }
 
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const text = this.pending.join('');
-      const waiters = this.waiters;
-      this.pending = [];
-      this.waiters = [];
-      try {
-        this.handle ??= await open(this.file, 'a');
-        await this.handle.write(text);
-        await this.handle.datasync();
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
-      }
-    }
-    this.flushing = undefined;
-  }
-
-  /** Resolves when every append so far is on disk. */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  /** Moves the current journal aside; later appends go to a fresh one. */
-  async rotate(): Promise<void> {
-    this.paused = true;
+  private async loop(): Promise<void> {
     try {
-      await this.drain();
-      await this.handle?.close();
-      this.handle = undefined;
-      if (existsSync(this.file)) await rename(this.file, `${this.file}.old`);
-      this.entries = this.pending.length;
+      while (this.rotations.length > 0 || this.waiters.length > 0) {
+        if (this.rotations.length > 0) await this.rotateNow();
+        if (this.waiters.length > 0) await this.writeBatch();
+      }
     } finally {
-      this.paused = false;
-      if (this.pending.length > 0 && !this.flushing) this.flushing = this.flush();
+      // Synchronous with the last check: an append after this starts a new loop.
+      this.looping = false;
     }
   }
 
-  /** Deletes the rotated journal once the snapshot that covers it is on disk. */
-  async dropRotated(): Promise<void> {
-    await rm(`${this.file}.old`, { force: true });
+  private async writeBatch(): Promise<void> {
+    const text = this.pending.join('');
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    if (text === '') return settle(waiters);
+    try {
+      const handle = await this.openHandle();
+      await handle.writeFile(text);
+      await handle.datasync();
+      this.size += Buffer.byteLength(text);
+      settle(waiters);
+    } catch (error) {
+      settle(waiters, error);
+      // Cut off a partial write so the next batch starts on a clean line.
+      const handle = this.handle;
+      this.handle = undefined;
+      await handle?.truncate(this.size).catch(() => {});
+      await handle?.close().catch(() => {});
+    }
   }
 
-  async close(): Promise<void> {
-    await this.drain();
-    await this.handle?.close();
+  private async rotateNow(): Promise<void> {
+    const waiters = this.rotations;
+    this.rotations = [];
+    try {
+      await this.closeHandle();
+      if (!existsSync(this.file)) return settle(waiters);
+      if (!existsSync(this.oldFile)) {
+        await rename(this.file, this.oldFile);
+      } else {
+        // A previous snapshot did not complete: keep both, in order, in the old file.
+        const text = await readFile(this.file);
+        if (text.length > 0) await appendDurably(this.oldFile, text);
+        await rm(this.file);
+      }
+      settle(waiters);
+    } catch (error) {
+      settle(waiters, error);
+    }
+  }
+
+  private async openHandle(): Promise<FileHandle> {
+    if (this.handle) return this.handle;
+    const handle = await open(this.file, 'a');
+    try {
+      this.size = (await handle.stat()).size;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    this.handle = handle;
+    return handle;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
     this.handle = undefined;
+    await handle?.close();
+  }
+}
+
+/** Appends whole lines to `path` and fsyncs; the handle is closed on every path. */
+export async function appendDurably(path: string, data: string | Buffer): Promise<void> {
+  const handle = await open(path, 'a+');
+  try {
+    const { size } = await handle.stat();
+    if (size > 0) {
+      // A torn last line (a crash mid-append) must not swallow the first new one.
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== NEWLINE) await handle.writeFile('\n');
+    }
+    await handle.writeFile(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
-import type { Database } from '../onboarding/model.ts';
+import type { Database } from './schema.ts';
 
 /**
  * A lowdb adapter for the data file that keeps the event loop free while it
@@ -78,12 +78,30 @@ export class ChunkedJsonFile implements Adapter<Database> {
       await handle.write(']}\n');
       await handle.sync();
     } catch (error) {
-      await handle.close();
+      await handle.close().catch(() => {});
       await rm(temp, { force: true });
       throw error;
     }
     await handle.close();
-    await rename(temp, this.file);
+    try {
+      await rename(temp, this.file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await syncDirectory(dirname(this.file));
+  }
+}
+
+/** Makes a rename durable before the store relies on it (e.g. deletes the old journal). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,13 +1,14 @@
+import { existsSync } from 'node:fs';
 import { Low } from 'lowdb';
-import {
-  type Database,
-  DatabaseSchema,
-  type DriftItem,
-  emptyDatabase,
-  type OnboardingRecord,
-} from '../onboarding/model.ts';
-import { JournalCorruptError, type JournalEntry, JournalWriter, readJournal } from './journal.ts';
+import { errorFields, type Logger } from '../log.ts';
+import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from '../onboarding/model.ts';
+import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
+import type { RecordStore } from '../onboarding/ports.ts';
+import { appendToArchive, archiveFileFor, findInArchive } from './archive.ts';
+import { JournalCorruptError, type JournalEntry, JournalWriter, loadJournal } from './journal.ts';
 import { acquireLock, ChunkedJsonFile } from './json-file.ts';
+import { deepFreeze, LiveSet } from './live-set.ts';
+import { type Database, DatabaseSchema, emptyDatabase } from './schema.ts';
 
 export class StoreCorruptError extends Error {
   override name = 'StoreCorruptError';
@@ -18,46 +19,75 @@ export class StoreClosedError extends Error {
   override name = 'StoreClosedError';
 }
 
-export type JobRun = Database['jobs'][string];
+export class RecordNotFoundError extends Error {
+  override name = 'RecordNotFoundError';
+}
+
+export type StoreOptions = {
+  /** Records serialised between two yields while the snapshot is written. */
+  sliceSize?: number;
+  /** Write a snapshot after this many changes not yet in it (default 1000)… */
+  compactEvery?: number;
+  /** …or this long after the first of them (default 10 s), whichever comes first. */
+  compactAfterMs?: number;
+  /** Where a failed background snapshot is reported (the journal still holds every change). */
+  log?: Logger;
+};
+
+/** Records appended to the archive per fsync. */
+const ARCHIVE_BATCH = 500;
 
 /**
- * The only owner of the data file: one `Low` instance for the snapshot, one
- * append-only journal for changes, one write queue.
+ * The lowdb implementation of the port, and the only owner of the data file:
+ * `db.json` (the lowdb snapshot), `db.json.journal` (+ `.old` while a
+ * snapshot is written), `db.archive.jsonl`, `db.json.lock`.
  *
- * A change is applied in memory, appended to the journal (`<file>.journal`,
- * fsync'ed; concurrent changes share one flush) and resolves when it is on
- * disk, so its cost does not grow with the number of records. Every
- * `compactEvery` changes, and at close, the snapshot is rewritten through lowdb
- * in the background and the journal emptied.
- *
- * Records are immutable once stored: every change replaces the record and the
- * array holding it, so a snapshot in progress serialises a consistent state.
+ * A change is applied in memory, appended to the journal (fsync'ed; concurrent
+ * changes share one flush) and resolves when it is on disk, so its cost does
+ * not grow with the number of records. A snapshot is written in the background
+ * after `compactEvery` changes or `compactAfterMs`, whichever first, and at
+ * close; the journal is rotated between two write batches, so sustained load
+ * neither blocks nor postpones it.
  */
-export class Store {
+export class Store implements RecordStore {
   readonly file: string;
+  readonly archiveFile: string;
   private readonly low: Low<Database>;
   private readonly releaseLock: () => void;
-  private readonly byId = new Map<string, number>();
-  private readonly bySubmission = new Map<string, string>();
-  /** Lower-case SIP login → ids of the records using it (the modal's clash check is on the ack path). */
-  private readonly byLogin = new Map<string, Set<string>>();
+  private readonly live = new LiveSet();
+  private jobs: Database['jobs'];
+  private driftItems: readonly DriftItem[];
   private readonly journal: JournalWriter;
   private readonly compactEvery: number;
-  private compacting: Promise<void> | undefined;
+  private readonly compactAfterMs: number;
+  private readonly log: Logger | undefined;
+  /** Changes applied since the data of the last snapshot was taken. */
+  private dirty = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Compactions run one after the other; `queued` is one that has not started yet. */
+  private compactions: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+  private archiving: Promise<number> = Promise.resolve(0);
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     file: string,
     low: Low<Database>,
     releaseLock: () => void,
-    compactEvery: number,
+    options: StoreOptions,
   ) {
     this.file = file;
+    this.archiveFile = archiveFileFor(file);
     this.low = low;
     this.releaseLock = releaseLock;
     this.journal = new JournalWriter(`${file}.journal`);
-    this.compactEvery = compactEvery;
-    this.reindex();
+    this.compactEvery = options.compactEvery ?? 1000;
+    this.compactAfterMs = options.compactAfterMs ?? 10_000;
+    this.log = options.log;
+    this.jobs = deepFreeze(low.data.jobs);
+    this.driftItems = deepFreeze(low.data.drift);
+    for (const record of low.data.onboardings) this.live.put(record);
   }
 
   /**
@@ -65,10 +95,7 @@ export class Store {
    * expected shape stops the start with a message naming the file, and is never
    * written to.
    */
-  static async open(
-    file: string,
-    options: { sliceSize?: number; compactEvery?: number } = {},
-  ): Promise<Store> {
+  static async open(file: string, options: StoreOptions = {}): Promise<Store> {
     const release = acquireLock(file);
     try {
       const low = new Low<Database>(new ChunkedJsonFile(file, options.sliceSize), emptyDatabase());
@@ -94,16 +121,21 @@ export class Store {
       low.data = parsed.data;
       let entries: JournalEntry[];
       try {
-        entries = readJournal(`${file}.journal`);
+        entries = loadJournal(`${file}.journal`);
       } catch (error) {
         if (!(error instanceof JournalCorruptError)) throw error;
         throw new StoreCorruptError(
           `${error.message}. The data files were left untouched; restore them from a backup.`,
         );
       }
-      const store = new Store(file, low, release, options.compactEvery ?? 1000);
-      store.replay(entries);
-      if (entries.length > 0) store.compactSoon();
+      const store = new Store(file, low, release, options);
+      for (const entry of entries) store.apply(entry);
+      if (existsSync(`${file}.journal`) || existsSync(`${file}.journal.old`)) {
+        // Folded by the usual triggers, like any change not yet in the snapshot.
+        store.dirty = Math.max(1, entries.length);
+        if (store.dirty >= store.compactEvery) store.compactSoon();
+        else store.armTimer();
+      }
       return store;
     } catch (error) {
       release();
@@ -111,186 +143,249 @@ export class Store {
     }
   }
 
+  /** How many live records. */
   get size(): number {
-    return this.low.data.onboardings.length;
+    return this.live.size;
   }
 
-  /** Every record, oldest first. The array must not be mutated. */
-  all(): readonly OnboardingRecord[] {
-    return this.low.data.onboardings;
+  /** Every live record, oldest first (a fresh array; the records are frozen). */
+  all(): OnboardingRecord[] {
+    return this.live.all();
   }
 
-  get(id: string): OnboardingRecord | undefined {
-    const index = this.byId.get(id);
-    return index === undefined ? undefined : this.low.data.onboardings[index];
+  async get(id: string): Promise<OnboardingRecord | undefined> {
+    return this.live.get(id);
   }
 
-  findBySubmission(key: string): OnboardingRecord | undefined {
-    const id = this.bySubmission.get(key);
-    return id ? this.get(id) : undefined;
+  async findBySubmission(key: string): Promise<OnboardingRecord | undefined> {
+    return this.live.bySubmissionKey(key);
   }
 
-  /** The newest record whose e-mail or SIP login matches (case-insensitive). */
-  findByEmailOrLogin(query: string): OnboardingRecord | undefined {
-    const q = query.trim().toLowerCase();
-    const records = this.low.data.onboardings;
-    for (let i = records.length - 1; i >= 0; i -= 1) {
-      const record = records[i]!;
-      if (record.person.email.toLowerCase() === q || record.person.login.toLowerCase() === q) {
-        return record;
-      }
-    }
-    return undefined;
+  async findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined> {
+    const live = this.live.findContact(query);
+    if (live) return live;
+    return findInArchive(this.archiveFile, query.trim().toLowerCase(), (id) => this.live.has(id));
   }
 
-  /** Every record whose SIP login is `login` (case-insensitive). */
-  findByLogin(login: string): OnboardingRecord[] {
-    const ids = this.byLogin.get(login.toLowerCase());
-    return ids ? [...ids].map((id) => this.get(id)!).filter(Boolean) : [];
+  async findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]> {
+    return this.live.findOpen(by);
   }
 
-  private indexLogin(record: OnboardingRecord, previous?: OnboardingRecord): void {
-    if (previous && previous.person.login.toLowerCase() !== record.person.login.toLowerCase()) {
-      this.byLogin.get(previous.person.login.toLowerCase())?.delete(previous.id);
-    }
-    const key = record.person.login.toLowerCase();
-    let ids = this.byLogin.get(key);
-    if (!ids) {
-      ids = new Set();
-      this.byLogin.set(key, ids);
-    }
-    ids.add(record.id);
+  async listOpen(): Promise<readonly OnboardingRecord[]> {
+    return this.live.listOpen();
   }
 
-  async insert(record: OnboardingRecord): Promise<OnboardingRecord> {
+  async recent(limit: number): Promise<readonly OnboardingRecord[]> {
+    return this.live.recent(limit);
+  }
+
+  async countByState(): Promise<Record<OnboardingState, number>> {
+    return this.live.countByState();
+  }
+
+  async insert(record: OnboardingRecord): Promise<{ record: OnboardingRecord; created: boolean }> {
     this.assertOpen();
-    if (this.byId.has(record.id)) throw new Error(`record ${record.id} exists already`);
-    // Typed by construction; the journal and the load validate what is read back.
-    const stored = Object.freeze(record);
-    this.low.data.onboardings = [...this.low.data.onboardings, stored];
-    this.byId.set(stored.id, this.low.data.onboardings.length - 1);
-    this.bySubmission.set(stored.submissionKey, stored.id);
-    this.indexLogin(stored);
+    // Checked and claimed synchronously: a concurrent insert with the same key sees this one.
+    const existing = this.live.bySubmissionKey(record.submissionKey);
+    if (existing) {
+      await this.journal.sync(); // it may still be on its way to the disk
+      return { record: existing, created: false };
+    }
+    if (this.live.has(record.id)) throw new Error(`record ${record.id} exists already`);
+    const stored = this.live.put(structuredClone(record));
     await this.persist({ t: 'record', record: stored });
-    return stored;
+    return { record: stored, created: true };
   }
 
-  /** Applies `change` to a copy of the record, stores the copy, and persists. */
   async update(
     id: string,
     change: (draft: OnboardingRecord) => void,
-    now: Date = new Date(),
+    now: Date,
   ): Promise<OnboardingRecord> {
     this.assertOpen();
-    const index = this.byId.get(id);
-    if (index === undefined) throw new Error(`no onboarding record ${id}`);
-    const draft = structuredClone(this.low.data.onboardings[index]!) as OnboardingRecord;
-    change(draft);
+    const current = this.live.get(id);
+    if (!current) throw new RecordNotFoundError(`no live onboarding record ${id}`);
+    const draft = structuredClone(current) as OnboardingRecord;
+    const result: unknown = change(draft);
+    if (result instanceof Promise) throw new TypeError('a store change must be synchronous');
+    if (draft.id !== id) throw new Error(`a change may not alter the record id (${id})`);
     draft.updatedAt = now.toISOString();
-    const stored = Object.freeze(draft);
-    const next = this.low.data.onboardings.slice();
-    const previous = next[index];
-    next[index] = stored;
-    this.low.data.onboardings = next;
-    this.indexLogin(stored, previous);
+    const stored = this.live.put(draft);
     await this.persist({ t: 'record', record: stored });
     return stored;
   }
 
-  jobRun(name: string): JobRun {
-    return this.low.data.jobs[name] ?? {};
+  async jobRun(name: string): Promise<JobRun> {
+    return this.jobs[name] ?? {};
   }
 
   async setJobRun(name: string, run: JobRun): Promise<void> {
     this.assertOpen();
-    this.low.data.jobs = { ...this.low.data.jobs, [name]: run };
-    await this.persist({ t: 'job', name, run });
+    const entry: JournalEntry = { t: 'job', name, run: structuredClone(run) };
+    this.apply(entry);
+    await this.persist(entry);
   }
 
-  drift(): readonly DriftItem[] {
-    return this.low.data.drift;
+  async drift(): Promise<readonly DriftItem[]> {
+    return this.driftItems;
   }
 
   async setDrift(items: DriftItem[]): Promise<void> {
     this.assertOpen();
-    this.low.data.drift = items;
-    await this.persist({ t: 'drift', items });
+    const entry: JournalEntry = { t: 'drift', items: structuredClone(items) };
+    this.apply(entry);
+    await this.persist(entry);
   }
 
-  /** Resolves when everything changed so far is on disk. */
-  async flush(): Promise<void> {
-    await this.journal.drain();
-    await this.compacting;
-  }
-
-  /** Folds the journal into the snapshot (also done in the background and at close). */
-  async compact(): Promise<void> {
-    while (this.compacting) await this.compacting;
-    const run = (async () => {
-      await this.journal.rotate();
-      await this.low.write();
-      await this.journal.dropRotated();
-    })();
-    this.compacting = run;
+  archiveClosed(before: Date): Promise<number> {
     try {
-      await run;
-    } finally {
-      this.compacting = undefined;
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    // One archive run at a time, so a record is never appended twice by two runs.
+    const run = this.archiving.catch(() => 0).then(() => this.archiveNow(before));
+    this.archiving = run;
+    return run;
+  }
+
+  private async archiveNow(before: Date): Promise<number> {
+    const cutoff = before.getTime();
+    const due = this.live
+      .all()
+      .filter((r) => ARCHIVABLE_STATES.includes(r.state) && Date.parse(r.updatedAt) < cutoff);
+    let moved = 0;
+    // In batches: a large backlog neither stalls the event loop nor builds one huge string.
+    for (let start = 0; start < due.length; start += ARCHIVE_BATCH) {
+      const batch = due.slice(start, start + ARCHIVE_BATCH);
+      // On disk in the archive before it leaves the live set; a crash in between leaves both.
+      await appendToArchive(this.archiveFile, batch);
+      // A record changed meanwhile stays live; its archived line is an older copy, ignored.
+      const ids = batch.filter((r) => this.live.get(r.id) === r).map((r) => r.id);
+      if (ids.length === 0) continue;
+      const entry: JournalEntry = { t: 'archived', ids };
+      this.apply(entry);
+      await this.persist(entry);
+      moved += ids.length;
+    }
+    return moved;
+  }
+
+  async flush(): Promise<void> {
+    await this.journal.sync();
+  }
+
+  /**
+   * Writes a snapshot covering every change so far (also done in the
+   * background and at close). Joins a compaction that has not started yet.
+   */
+  compact(): Promise<void> {
+    if (this.queued) return this.queued;
+    const run = this.compactions.then(() => {
+      this.queued = undefined;
+      return this.compactNow();
+    });
+    this.queued = run;
+    this.compactions = run.catch(() => {});
+    return run;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
-    await this.flush();
-    await this.compact();
-    await this.journal.close();
-    this.releaseLock();
+    this.closing ??= (async () => {
+      try {
+        await this.archiving.catch(() => {});
+        if (this.dirty > 0 || this.journalExists()) await this.compact();
+        else await this.compactions;
+      } finally {
+        clearTimeout(this.timer);
+        try {
+          await this.journal.close();
+        } finally {
+          this.releaseLock();
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  private async compactNow(): Promise<void> {
+    try {
+      // Between two write batches: appends go on into a fresh journal meanwhile.
+      await this.journal.rotate();
+    } catch (error) {
+      this.armTimer();
+      throw error;
+    }
+    // Taken synchronously: everything in journal.old is in memory, so in this data.
+    const taken = this.dirty;
+    this.dirty = 0;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.low.data = {
+      version: 1,
+      onboardings: this.live.all(),
+      jobs: this.jobs,
+      drift: [...this.driftItems],
+    };
+    try {
+      await this.low.write();
+    } catch (error) {
+      this.dirty += taken;
+      this.armTimer();
+      throw error;
+    }
+    // Failing here is harmless: the next rotation folds the journal into journal.old.
+    await this.journal.dropRotated();
   }
 
   private persist(entry: JournalEntry): Promise<void> {
     const written = this.journal.append(entry);
-    if (this.journal.entries >= this.compactEvery) this.compactSoon();
+    this.dirty += 1;
+    if (this.dirty >= this.compactEvery) this.compactSoon();
+    else this.armTimer();
     return written;
   }
 
+  private armTimer(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.compactSoon();
+    }, this.compactAfterMs);
+    this.timer.unref();
+  }
+
   private compactSoon(): void {
-    if (this.compacting) return;
-    this.compact().catch(() => {
-      // The journal still holds every change; the next compaction retries.
+    this.compact().catch((error) => {
+      // The journal still holds every change; the timer retries.
+      this.log?.warn('store snapshot failed; the journal keeps every change', {
+        file: this.file,
+        ...errorFields(error),
+      });
     });
   }
 
-  /** Applies journal entries (idempotent upserts) read at open. */
-  private replay(entries: JournalEntry[]): void {
-    const records = this.low.data.onboardings.slice();
-    const index = new Map(records.map((r, i) => [r.id, i]));
-    for (const entry of entries) {
-      if (entry.t === 'record') {
-        const at = index.get(entry.record.id);
-        if (at === undefined) {
-          index.set(entry.record.id, records.length);
-          records.push(entry.record);
-        } else records[at] = entry.record;
-      } else if (entry.t === 'job') {
-        this.low.data.jobs = { ...this.low.data.jobs, [entry.name]: entry.run };
-      } else {
-        this.low.data.drift = entry.items;
-      }
+  /** Applies an entry to memory (a change, or one replayed at open). */
+  private apply(entry: JournalEntry): void {
+    switch (entry.t) {
+      case 'record':
+        this.live.put(entry.record);
+        break;
+      case 'job':
+        this.jobs = Object.freeze({ ...this.jobs, [entry.name]: deepFreeze(entry.run) });
+        break;
+      case 'drift':
+        this.driftItems = deepFreeze(entry.items);
+        break;
+      case 'archived':
+        this.live.remove(entry.ids);
+        break;
     }
-    this.low.data.onboardings = records.map((r) => Object.freeze(r));
-    this.reindex();
   }
 
-  private reindex(): void {
-    this.byId.clear();
-    this.bySubmission.clear();
-    this.byLogin.clear();
-    this.low.data.onboardings.forEach((record, index) => {
-      this.byId.set(record.id, index);
-      this.bySubmission.set(record.submissionKey, record.id);
-      this.indexLogin(record);
-    });
+  private journalExists(): boolean {
+    return existsSync(this.journal.file) || existsSync(this.journal.oldFile);
   }
 
   private assertOpen(): void {

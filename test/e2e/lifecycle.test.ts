@@ -55,7 +55,9 @@ describe('invite lifecycle through the digest', () => {
     expect(update.args).toMatchObject({ channel: SANDBOX.digestChannel, ts: digest.ts });
     expect(JSON.stringify(update.args.blocks)).toContain(`<@${SANDBOX.admin}> extended`);
     const inviteAfter = await eventually(() => {
-      const v = h.world.opentact.state.invites.get(h.bot.store.get(record.id)!.invite!.uuid);
+      const v = h.world.opentact.state.invites.get(
+        h.bot.store.all().find((x) => x.id === record.id)!.invite!.uuid,
+      );
       return v && v.expired_on !== inviteBefore ? v.expired_on : undefined;
     });
     expect(Date.parse(inviteAfter)).toBeGreaterThan(Date.parse(inviteBefore));
@@ -80,15 +82,15 @@ describe('invite lifecycle through the digest', () => {
     const dialog = await eventually(() =>
       h.world.slack.views.find((v) => JSON.stringify(v).includes('revoke_modal')),
     );
-    const slykCode = h.bot.store.get(record.id)!.slykCode!;
-    const inviteUuid = h.bot.store.get(record.id)!.invite!.uuid;
+    const slykCode = h.bot.store.all().find((x) => x.id === record.id)!.slykCode!;
+    const inviteUuid = h.bot.store.all().find((x) => x.id === record.id)!.invite!.uuid;
     await h.driver.submitView(dialog.id, SANDBOX.admin, {
       revoke_mode: {
         revoke_mode_input: { type: 'radio_buttons', selected_option: { value: 'deactivate' } },
       },
     });
     const revoked = await eventually(() => {
-      const r = h.bot.store.get(record.id)!;
+      const r = h.bot.store.all().find((x) => x.id === record.id)!;
       return r.state === 'revoked' ? r : undefined;
     });
     expect(h.world.opentact.state.invites.has(inviteUuid)).toBe(false);
@@ -124,7 +126,7 @@ describe('invite lifecycle through the digest', () => {
     expect(h.world.opentact.state.invites.get(record.invite!.uuid)!.expired_on).toBe(expiresOn);
     expect(h.world.usermgmt.sent).toHaveLength(sms);
     expect(h.world.slack.callsTo('chat.update')).toHaveLength(0);
-    expect(h.bot.store.get(record.id)!.state).toBe('pending');
+    expect(h.bot.store.all().find((x) => x.id === record.id)!.state).toBe('pending');
     expect(h.world.slack.callsTo('views.open')).toHaveLength(1); // the onboarding modal only
   });
 

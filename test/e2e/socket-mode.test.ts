@@ -37,7 +37,9 @@ describe('Socket Mode', () => {
     const extend = findButton(dm.blocks, 'extend:')!;
     const before = record.invite!.expiresAt;
     await s.driver.click(SANDBOX.admin, extend, { channel: dmChannel, ts: dm.ts });
-    await waitFor(() => s!.bot.store.get(record.id)!.invite!.expiresAt !== before);
+    await waitFor(
+      () => s!.bot.store.all().find((x) => x.id === record.id)!.invite!.expiresAt !== before,
+    );
 
     // The Home tab over events_api.
     await s.driver.event({ type: 'app_home_opened', user: SANDBOX.admin, tab: 'home' });

@@ -34,12 +34,17 @@ async function seedPending(
   const slyk = options.slyk
     ? harness.world.slyk.seed({ email: base.person.email, expiredAt: expiresAt })
     : undefined;
-  const record = await harness.bot.store.insert({
+  const record = await insert(harness, {
     ...base,
     invite: { uuid: invite.uuid, expiresAt: expiresAt.toISOString() },
     ...(slyk ? { slykCode: slyk.code } : {}),
   });
   return { record, inviteUuid: invite.uuid, ...(slyk ? { slykCode: slyk.code } : {}) };
+}
+
+/** Stores a record as given (the test builds it whole). */
+async function insert(harness: Harness, record: OnboardingRecord): Promise<OnboardingRecord> {
+  return (await harness.bot.store.insert(record)).record;
 }
 
 describe('digest catch-up', () => {
@@ -58,7 +63,7 @@ describe('digest catch-up', () => {
     expect(again).toBeUndefined();
     expect(digests(h)).toHaveLength(1);
     const expectedSlot = lastSlotAtOrBefore('0 9 * * *', 'UTC', new Date())!;
-    expect(h.bot.store.jobRun('digest').lastSlot).toBe(localSlotKey(expectedSlot, 'UTC'));
+    expect((await h.bot.store.jobRun('digest')).lastSlot).toBe(localSlotKey(expectedSlot, 'UTC'));
 
     // Restart on the same data file: the stored slot key loads and nothing is posted again.
     const world = h.world;
@@ -78,11 +83,11 @@ describe('digest catch-up', () => {
 
   test('the very first start never posts; it only remembers the current slot', async () => {
     h = await startHarness();
-    expect(h.bot.store.jobRun('digest')).toEqual({});
+    expect(await h.bot.store.jobRun('digest')).toEqual({});
     expect(await h.bot.jobs.catchUp()).toBeUndefined();
     expect(await h.bot.jobs.catchUp()).toBeUndefined();
     expect(digests(h)).toHaveLength(0);
-    expect(h.bot.store.jobRun('digest').lastSlot).toBe(
+    expect((await h.bot.store.jobRun('digest')).lastSlot).toBe(
       localSlotKey(lastSlotAtOrBefore('0 9 * * *', 'UTC', new Date())!, 'UTC'),
     );
     expect(h.world.slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -93,10 +98,12 @@ describe('expiry sweep', () => {
   test('marks pending invites past their expiry as expired, and only those', async () => {
     h = await startHarness();
     const past = new Date(Date.now() - 60_000).toISOString();
-    const due = await h.bot.store.insert(
+    const due = await insert(
+      h,
       makeRecord({ invite: { uuid: crypto.randomUUID(), expiresAt: past } }),
     );
-    const fresh = await h.bot.store.insert(
+    const fresh = await insert(
+      h,
       makeRecord({
         invite: {
           uuid: crypto.randomUUID(),
@@ -104,17 +111,18 @@ describe('expiry sweep', () => {
         },
       }),
     );
-    const accepted = await h.bot.store.insert(
+    const accepted = await insert(
+      h,
       makeRecord({ state: 'accepted', invite: { uuid: crypto.randomUUID(), expiresAt: past } }),
     );
     expect(await h.bot.jobs.sweep()).toBe(1);
-    expect(h.bot.store.get(due.id)).toMatchObject({ state: 'expired', expiredAt: past });
-    expect(h.bot.store.get(due.id)!.audit.at(-1)).toMatchObject({
+    expect(await h.bot.store.get(due.id)).toMatchObject({ state: 'expired', expiredAt: past });
+    expect((await await h.bot.store.get(due.id))!.audit.at(-1)).toMatchObject({
       by: 'system',
       action: 'expired',
     });
-    expect(h.bot.store.get(fresh.id)!.state).toBe('pending');
-    expect(h.bot.store.get(accepted.id)!.state).toBe('accepted');
+    expect((await await h.bot.store.get(fresh.id))!.state).toBe('pending');
+    expect((await await h.bot.store.get(accepted.id))!.state).toBe('accepted');
     expect(await h.bot.jobs.sweep()).toBe(0);
   });
 });
@@ -127,7 +135,7 @@ describe('reconciliation', () => {
     const report = await h.bot.jobs.reconcile();
     expect(report.errors).toEqual([]);
     expect(report.accepted).toBe(1);
-    const after = h.bot.store.get(record.id)!;
+    const after = (await await h.bot.store.get(record.id))!;
     expect(after.state).toBe('accepted');
     expect(after.audit.at(-1)?.detail).toContain('Slyk');
   });
@@ -140,10 +148,10 @@ describe('reconciliation', () => {
     const report = await h.bot.jobs.reconcile();
     expect(report.errors).toEqual([]);
     expect(report.accepted).toBe(1);
-    const after = h.bot.store.get(record.id)!;
+    const after = (await await h.bot.store.get(record.id))!;
     expect(after.state).toBe('accepted');
     expect(after.invite?.goneAt).toBeDefined();
-    expect(h.bot.store.get(untouched.record.id)!.state).toBe('pending');
+    expect((await await h.bot.store.get(untouched.record.id))!.state).toBe('pending');
     expect(report.drift).toEqual([]);
   });
 
@@ -196,7 +204,7 @@ test('a data file written by the jobs opens again', async () => {
   h = undefined;
   const store = await Store.open(file);
   try {
-    expect(store.jobRun('digest').lastSlot).toBe('2026-11-24T09:00');
+    expect((await store.jobRun('digest')).lastSlot).toBe('2026-11-24T09:00');
   } finally {
     await store.close();
   }

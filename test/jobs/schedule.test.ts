@@ -156,7 +156,7 @@ describe('Jobs.digest dedupes by local slot key', () => {
       .messagesIn(SANDBOX.digestChannel)
       .filter((m) => m.text?.startsWith('Invitation digest'));
     expect(digests).toHaveLength(1);
-    expect(h.bot.store.jobRun('digest').lastSlot).toBe('2026-10-25T02:30');
+    expect((await h.bot.store.jobRun('digest')).lastSlot).toBe('2026-10-25T02:30');
     // The next day's slot posts again.
     const next = await h.bot.jobs.digest({ slot: d('2026-10-26T01:30:00Z') });
     expect(next.posted).toBe(true);

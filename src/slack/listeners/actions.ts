@@ -103,7 +103,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
     });
   });
   handle(ACTION.editRetry, async (c) => {
-    const record = ctx.store.get(c.recordId);
+    const record = await ctx.service.get(c.recordId);
     if (record?.state !== 'failed') {
       await tellPrivately(
         ctx,
@@ -133,7 +133,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
     });
   });
   handle(ACTION.revoke, async (c) => {
-    const record = ctx.store.get(c.recordId);
+    const record = await ctx.service.get(c.recordId);
     if (record?.state === 'revoked') {
       const by = [...record.audit].reverse().find((a) => a.action === 'revoked');
       await tellPrivately(
@@ -308,7 +308,7 @@ async function updateContainer(
     if (container.home) {
       await client.views.publish({
         user_id: by,
-        view: { type: 'home', blocks: homeFor(ctx, true) },
+        view: { type: 'home', blocks: await homeFor(ctx, true) },
       });
     }
     return;
@@ -386,13 +386,15 @@ export async function tellPrivately(
   }
 }
 
-export function homeFor(ctx: SlackContext, isAdmin: boolean): KnownBlock[] {
-  const records = ctx.store.all();
-  const digest = selectDigest(records, ctx.clock(), {
+export async function homeFor(ctx: SlackContext, isAdmin: boolean): Promise<KnownBlock[]> {
+  if (!isAdmin) return homeBlocks(false, [], undefined, ctx.authz.adminList);
+  const { service } = ctx;
+  const digest = selectDigest(await service.listOpen(), ctx.clock(), {
     warningDays: ctx.config.expiryWarningDays,
-    upstreamDrift: ctx.store.drift(),
+    upstreamDrift: await service.drift(),
+    counts: await service.counts(),
   });
-  return homeBlocks(isAdmin, records, digest, ctx.authz.adminList);
+  return homeBlocks(true, await service.recent(10), digest, ctx.authz.adminList);
 }
 
 /** The clicked message's blocks, remembered while the revoke dialog is open (same process). */

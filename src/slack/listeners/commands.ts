@@ -50,7 +50,7 @@ export function registerCommands(app: App, ctx: SlackContext): void {
     }
     const now = ctx.clock();
     if (sub === 'list') {
-      const blocks = listBlocks(ctx.store.all(), now);
+      const blocks = listBlocks(await ctx.service.listOpen(), now);
       await respond({ response_type: 'ephemeral', text: 'Pending invitations', blocks });
       return;
     }
@@ -63,7 +63,7 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         });
         return;
       }
-      const record = ctx.store.findByEmailOrLogin(query);
+      const record = await ctx.service.lookup(query);
       if (!record) {
         await respond({
           response_type: 'ephemeral',

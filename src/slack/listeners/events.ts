@@ -9,7 +9,7 @@ export function registerEvents(app: App, ctx: SlackContext): void {
     const isAdmin = await ctx.authz.isAllowed(event.user);
     await client.views.publish({
       user_id: event.user,
-      view: { type: 'home', blocks: homeFor(ctx, isAdmin) },
+      view: { type: 'home', blocks: await homeFor(ctx, isAdmin) },
     });
   });
 }

@@ -1,15 +1,20 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 
 import { errorFields } from '../../log.ts';
-import { displayName } from '../../onboarding/model.ts';
-import type { RevokeMode } from '../../onboarding/service.ts';
+import { displayName, type OnboardingRecord } from '../../onboarding/model.ts';
+import type { Amendment, RevokeMode } from '../../onboarding/service.ts';
 import { ActionRefused, describeError } from '../../onboarding/service.ts';
 import { StoreClosedError } from '../../store/store.ts';
 import type { SlackContext } from '../context.ts';
 import { CALLBACK, INPUT, inputActionId, REVOKE_INPUT } from '../ids.ts';
 import { readModal, suggestLogin, validateModal } from '../validation.ts';
 import { refusalView } from '../views/lists.ts';
-import { type ModalMetadata, progressView, withLoginSuggestion } from '../views/onboard.ts';
+import {
+  failureView,
+  type ModalMetadata,
+  progressView,
+  withLoginSuggestion,
+} from '../views/onboard.ts';
 import { applyOutcome, type RevokeMetadata, takePendingBlocks } from './actions.ts';
 import { yieldToIo } from './commands.ts';
 
@@ -31,15 +36,10 @@ export function registerViews(app: App, ctx: SlackContext): void {
     }
     const metadata = parseMetadata<ModalMetadata>(view.private_metadata);
     const { input } = result;
-    const clash = ctx.store
-      .findByLogin(input.person.login)
-      .find(
-        (r) =>
-          r.id !== metadata.retryOf &&
-          r.state !== 'revoked' &&
-          !(r.state === 'failed' && !r.sipUser) &&
-          r.submissionKey !== view.id,
-      );
+    const clash = await ctx.service.loginInUse(input.person.login, {
+      id: metadata.retryOf,
+      submissionKey: view.id,
+    });
     if (clash) {
       await ack({
         response_action: 'errors',
@@ -50,29 +50,44 @@ export function registerViews(app: App, ctx: SlackContext): void {
       return;
     }
 
-    // Registered in memory at once (persisted right after the ack): a second delivery finds it.
-    const request = { submissionKey: view.id, requestedBy: userId, ...input };
-    const creating = metadata.retryOf
-      ? ctx.service
-          .amend(metadata.retryOf, userId, input)
-          .then((record) => ({ record, created: true }))
-      : ctx.service.create(request);
+    // Durable before the ack: once Slack shows the progress view, the onboarding is on disk.
+    let recorded: { record: OnboardingRecord; created: boolean };
+    try {
+      recorded = metadata.retryOf
+        ? await amendOnce(ctx, metadata.retryOf, userId, input)
+        : await ctx.service.submit({
+            submissionKey: view.id,
+            requestedBy: userId,
+            ...input,
+            slack: { viewId: view.id },
+          });
+    } catch (error) {
+      const message = error instanceof ActionRefused ? error.message : describeError(error);
+      if (!(error instanceof ActionRefused))
+        ctx.logger.error('onboarding not recorded', errorFields(error));
+      await ack({
+        response_action: 'update',
+        view: failureView(`Nothing was created: ${message}`),
+      });
+      return;
+    }
     await ack({
       response_action: 'update',
       view: progressView(displayName(input.person), input.channels),
     });
+    if (!recorded.created) return; // Slack retried or the button was double-clicked: one onboarding only.
     await yieldToIo();
 
     try {
-      const { record, created } = await creating;
-      if (!created) return; // Slack retried or the button was double-clicked: one onboarding only.
-      await ctx.store.update(record.id, (draft) => {
-        draft.slack = { ...draft.slack, viewId: view.id };
-      });
+      const { record } = recorded;
+      if (metadata.retryOf) await ctx.service.rememberSlack(record.id, { viewId: view.id });
       const final = await ctx.service.run(record.id);
       await ctx.notifier.reportOnboarding(final);
     } catch (error) {
-      if (error instanceof StoreClosedError) {
+      if (
+        error instanceof StoreClosedError ||
+        (error instanceof ActionRefused && !ctx.service.isAccepting)
+      ) {
         ctx.logger.info('shutdown interrupted an onboarding; it resumes at the next start');
         return;
       }
@@ -128,6 +143,18 @@ export function registerViews(app: App, ctx: SlackContext): void {
       verb: 'revoked the invitation',
     });
   });
+}
+
+/** A correction of a failed onboarding; a second delivery of the same submission finds it running. */
+async function amendOnce(
+  ctx: SlackContext,
+  id: string,
+  userId: string,
+  input: Amendment,
+): Promise<{ record: OnboardingRecord; created: boolean }> {
+  const current = await ctx.service.get(id);
+  if (current?.state === 'provisioning') return { record: current, created: false };
+  return { record: await ctx.service.amend(id, userId, input), created: true };
 }
 
 function parseMetadata<T extends object>(text: string | undefined): Partial<T> & T {

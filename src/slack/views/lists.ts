@@ -8,6 +8,7 @@ import {
   type OnboardingRecord,
   STATES,
 } from '../../onboarding/model.ts';
+import { isOpen } from '../../onboarding/policy.ts';
 import { CALLBACK, COMMAND } from '../ids.ts';
 import { context, divider, esc, header, plain, section, user } from './blocks.ts';
 import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
@@ -47,16 +48,7 @@ export function refusalView(admins: string[]): ModalView {
 
 /** `/onboard list`: open onboardings, soonest expiry first, within the block limit. */
 export function listBlocks(records: readonly OnboardingRecord[], now: Date): KnownBlock[] {
-  const open = records
-    .filter(
-      (r) =>
-        r.state === 'pending' ||
-        r.state === 'provisioning' ||
-        r.state === 'failed' ||
-        r.state === 'expired',
-    )
-    .slice()
-    .sort((a, b) => expiryMs(a) - expiryMs(b));
+  const open = records.filter(isOpen).sort((a, b) => expiryMs(a) - expiryMs(b));
   if (open.length === 0) return [section(':sparkles: No pending invitations.')];
   const blocks: KnownBlock[] = [header(`Pending invitations (${open.length})`)];
   // One section per item; each carries up to 10 lines to stay within the limit on long lists.
@@ -187,11 +179,11 @@ export function digestText(digest: Digest): string {
 /** The Home tab. */
 export function homeBlocks(
   isAdmin: boolean,
-  records: readonly OnboardingRecord[],
-  digest: Digest,
+  recent: readonly OnboardingRecord[],
+  digest: Digest | undefined,
   admins: string[],
 ): KnownBlock[] {
-  if (!isAdmin) {
+  if (!isAdmin || !digest) {
     return [
       header('Telephony onboarding'),
       section(
@@ -222,7 +214,7 @@ export function homeBlocks(
   add(':alarm_clock: Expiring soon', digest.expiringSoon, 10);
   add(':x: Failed deliveries', [...new Set(digest.failedDeliveries.map((f) => f.record))], 10);
   add(':warning: Failed onboardings', digest.failed, 5);
-  add(':new: Latest onboardings', records.slice(-10).reverse(), 10);
+  add(':new: Latest onboardings', recent, 10);
   return blocks;
 }
 

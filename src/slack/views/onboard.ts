@@ -222,6 +222,20 @@ export function progressView(name: string, channels: Channel[]): ModalView {
   };
 }
 
+/** The submission could not be recorded: nothing happened, and the person is told why. */
+export function failureView(message: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.progress,
+    title: plain('Onboarding', 24),
+    close: plain('Close', 24),
+    blocks: [
+      section(`:x: ${esc(message)}`),
+      context('Try again in a minute; if it keeps failing, check the bot log.'),
+    ],
+  };
+}
+
 /** The modal's final state: the outcome of the pipeline. */
 export function resultView(record: OnboardingRecord, now: Date): ModalView {
   return {

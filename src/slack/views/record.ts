@@ -8,6 +8,7 @@ import {
   STEP_LABEL,
   STEPS,
 } from '../../onboarding/model.ts';
+import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, context, esc, section, slackDate, user } from './blocks.ts';
 
@@ -27,12 +28,20 @@ const DELIVERY_ICON = {
   sent: ':white_check_mark:',
   failed: ':x:',
   skipped: ':heavy_minus_sign:',
+  unknown: ':grey_question:',
 } as const;
 
 export function deliveryLine(record: OnboardingRecord, channel: Channel): string {
   const delivery = record.deliveries[channel];
   const reason = delivery.reason ? ` — ${esc(delivery.reason)}` : '';
-  return `${DELIVERY_ICON[delivery.status]} ${CHANNEL_LABEL[channel]}: ${delivery.status}${reason}`;
+  const label = CHANNEL_LABEL[channel];
+  if (delivery.status === 'unknown') {
+    return `${DELIVERY_ICON.unknown} ${label}: not confirmed${reason}. The person may already have it; Resend only if they did not.`;
+  }
+  if (delivery.status === 'pending' && record.state !== 'provisioning') {
+    return `${DELIVERY_ICON.skipped} ${label}: not sent (an earlier step failed)`;
+  }
+  return `${DELIVERY_ICON[delivery.status]} ${label}: ${delivery.status === 'skipped' ? 'not sent' : delivery.status}${reason}`;
 }
 
 export function expiryText(record: OnboardingRecord, now: Date): string {
@@ -50,34 +59,37 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
   );
 }
 
-/** The buttons that make sense for a record in its state. */
+/** The buttons that make sense for a record in its state (policy.allowedActions). */
 export function recordButtons(record: OnboardingRecord): Button[] {
   const id = record.id;
+  const allowed = new Set(allowedActions(record));
   const buttons: Button[] = [];
-  const open =
-    record.state === 'pending' || record.state === 'expired' || record.state === 'failed';
-  if (record.state === 'failed') {
-    buttons.push(button('Retry', actionId(ACTION.retry, id), id, 'primary'));
-    if (record.failedStep === 'sip_user' && record.steps.sip_user.fields) {
-      buttons.push(button('Edit and retry', actionId(ACTION.editRetry, id), id));
-    }
+  if (allowed.has('retry')) {
+    const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
+    buttons.push(button(label, actionId(ACTION.retry, id), id, 'primary'));
   }
-  if (open && record.invite && !record.invite.goneAt) {
+  if (allowed.has('amend'))
+    buttons.push(button('Edit and retry', actionId(ACTION.editRetry, id), id));
+  if (allowed.has('extend')) {
     buttons.push(
       button(
         'Extend',
         actionId(ACTION.extend, id),
         id,
-        record.state === 'failed' ? undefined : 'primary',
+        record.state === 'pending' && !allowed.has('retry') ? 'primary' : undefined,
       ),
     );
-    if (record.state !== 'expired') buttons.push(button('Resend', actionId(ACTION.resend, id), id));
   }
-  if (open && (record.invite || record.sipUser)) {
+  if (allowed.has('resend')) buttons.push(button('Resend', actionId(ACTION.resend, id), id));
+  if (allowed.has('revoke'))
     buttons.push(button('Revoke', actionId(ACTION.revoke, id), id, 'danger'));
-  }
   return buttons;
 }
+
+const failedLabels = (record: OnboardingRecord) =>
+  retryableChannels(record)
+    .map((c) => CHANNEL_LABEL[c])
+    .join(' + ');
 
 /** An item: a section and its buttons, with block ids that let an action replace them in place. */
 export function itemBlocks(record: OnboardingRecord, now: Date, extra?: string): KnownBlock[] {
@@ -115,6 +127,7 @@ export function statusBlocks(record: OnboardingRecord, now: Date): KnownBlock[] 
       done: ':white_check_mark:',
       failed: ':x:',
       skipped: ':heavy_minus_sign:',
+      unknown: ':grey_question:',
     }[step.status];
     const fields = step.fields
       ? ` (${Object.entries(step.fields)

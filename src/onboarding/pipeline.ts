@@ -1,0 +1,292 @@
+import { errorFields } from '../log.ts';
+import type { Core } from './core.ts';
+import { classify, describeError } from './errors.ts';
+import {
+  CHANNEL_LABEL,
+  CHANNELS,
+  type Channel,
+  type OnboardingRecord,
+  STEP_LABEL,
+  type StepName,
+} from './model.ts';
+import { emailStep } from './steps/email.ts';
+import { inviteStep } from './steps/invite.ts';
+import { sipUserStep } from './steps/sip-user.ts';
+import { smsStep } from './steps/sms.ts';
+import type { Lookup, StepDef, StepRun } from './steps/step.ts';
+
+export type StepOutcome = 'done' | 'failed' | 'unknown' | 'skipped';
+
+const CHANNEL_STEPS: Record<Channel, StepDef<unknown>> = {
+  sms: smsStep as StepDef<unknown>,
+  email: emailStep as StepDef<unknown>,
+};
+
+const isChannel = (name: StepName): name is Channel =>
+  (CHANNELS as readonly string[]).includes(name);
+
+/**
+ * The step engine and the provisioning pipeline: SIP user → invite → SMS and
+ * e-mail in parallel. Every step runs through `runStep`, so recovery after a
+ * crash or a lost answer exists once. Callers hold the record's lock (Core.perform).
+ */
+export class Pipeline {
+  private readonly core: Core;
+
+  constructor(core: Core) {
+    this.core = core;
+  }
+
+  /** Runs the unfinished steps of a `provisioning` record and settles its state. */
+  async run(id: string, by = 'system'): Promise<OnboardingRecord> {
+    const { core } = this;
+    let record = await core.mustGet(id);
+    if (record.state !== 'provisioning') return this.settleInterrupted(record);
+    for (const def of [sipUserStep, inviteStep] as StepDef<unknown>[]) {
+      const outcome = await this.runStep(id, def, by);
+      if (outcome === 'failed' || outcome === 'unknown') return this.failRecord(id, def.name);
+    }
+    await Promise.all(CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by)));
+    record = await core.mustGet(id);
+    return this.settle(record);
+  }
+
+  /** Sends one channel's invitation again (Resend): the step starts afresh. */
+  async deliver(id: string, channel: Channel, by: string): Promise<StepOutcome> {
+    await this.core.update(id, (draft) => {
+      draft.steps[channel] = { status: 'todo', attempts: draft.steps[channel].attempts };
+    });
+    return this.runStep(id, CHANNEL_STEPS[channel], by);
+  }
+
+  /**
+   * A record that is not provisioning but has a step left `running` by a
+   * crash (a Resend cut short): settle that step without repeating it.
+   */
+  private async settleInterrupted(record: OnboardingRecord): Promise<OnboardingRecord> {
+    for (const channel of CHANNELS) {
+      if (record.steps[channel].status === 'running') {
+        await this.runStep(record.id, CHANNEL_STEPS[channel], 'system');
+      }
+    }
+    return this.core.mustGet(record.id);
+  }
+
+  async runStep(id: string, def: StepDef<unknown>, by: string): Promise<StepOutcome> {
+    const { core } = this;
+    const record = await core.mustGet(id);
+    const step = record.steps[def.name];
+    if (step.status === 'done' || step.status === 'skipped') return step.status;
+    const skip = def.skip?.(record, core.providers);
+    if (skip) return this.record(id, def, 'skipped', by, skip);
+
+    // Nothing can tell whether it landed, and nothing automatic may repeat it.
+    if (step.status === 'unknown' && !def.find) return 'unknown';
+    const mayHaveLanded =
+      step.status === 'unknown' ||
+      (step.status === 'running' &&
+        (def.effectStage === undefined || step.stage === def.effectStage));
+    const run = this.stepRun(
+      await core.update(id, (draft) => {
+        const s = draft.steps[def.name];
+        s.status = 'running';
+        s.startedAt = core.nowIso();
+        s.attempts += 1;
+        // An attempt that only looks up must itself count as "may have landed" if it is cut short.
+        if (mayHaveLanded && def.effectStage) s.stage = def.effectStage;
+        else delete s.stage;
+        delete s.reason;
+        delete s.fields;
+      }),
+      def.name,
+    );
+    if (mayHaveLanded) {
+      const look = await this.lookup(def, run);
+      if (look === 'unknown') {
+        return this.record(id, def, 'unknown', by, 'interrupted before its answer was recorded');
+      }
+      if (look !== 'absent') return this.adopt(id, def, look.found, by, 'found after a restart');
+    }
+    try {
+      return await this.adopt(id, def, await def.create(run), by);
+    } catch (error) {
+      return this.afterFailure(id, def, run, error, by);
+    }
+  }
+
+  private async afterFailure(
+    id: string,
+    def: StepDef<unknown>,
+    run: StepRun,
+    error: unknown,
+    by: string,
+  ): Promise<StepOutcome> {
+    const outcome = classify(error);
+    const reason = describeError(error);
+    if (outcome !== 'failed' && def.find) {
+      const look = await this.lookup(def, run);
+      if (typeof look === 'object') {
+        const note =
+          outcome === 'conflict' ? 'it existed already' : 'created although the answer was lost';
+        return this.adopt(id, def, look.found, by, note);
+      }
+      if (look === 'absent' && outcome === 'unknown') {
+        return this.record(id, def, 'failed', by, `${reason}; nothing was created`, error);
+      }
+    }
+    this.core.log.warn(`${def.label} ${outcome === 'unknown' ? 'not confirmed' : 'failed'}`, {
+      onboarding: id,
+      ...errorFields(error),
+    });
+    return this.record(id, def, outcome === 'unknown' ? 'unknown' : 'failed', by, reason, error);
+  }
+
+  private async lookup(def: StepDef<unknown>, run: StepRun): Promise<Lookup<unknown>> {
+    if (!def.find) return 'unknown';
+    try {
+      // The record may have changed since the run started (a code saved mid-step).
+      return await def.find({ ...run, record: await this.core.mustGet(run.record.id) });
+    } catch (error) {
+      this.core.log.warn(`could not look up the ${def.label}`, errorFields(error));
+      return 'unknown';
+    }
+  }
+
+  private stepRun(record: OnboardingRecord, name: StepName): StepRun {
+    const { core } = this;
+    return {
+      record,
+      providers: core.providers,
+      now: core.clock,
+      save: (change) => core.update(record.id, change),
+      checkpoint: async (stage) => {
+        await core.update(record.id, (draft) => {
+          draft.steps[name].stage = stage;
+        });
+      },
+    };
+  }
+
+  private async adopt(
+    id: string,
+    def: StepDef<unknown>,
+    value: unknown,
+    by: string,
+    note?: string,
+  ): Promise<StepOutcome> {
+    let detail = '';
+    await this.core.update(id, (draft) => {
+      detail = def.adopt(draft, value);
+      this.finish(draft, def.name, 'done', by);
+      const action = isChannel(def.name) ? `${def.name}_sent` : `${def.name}_created`;
+      this.audit(draft, by, action, note ? `${detail} (${note})` : detail);
+    });
+    return 'done';
+  }
+
+  /** Records a step's end that is not a success, and the delivery for channel steps. */
+  private async record(
+    id: string,
+    def: StepDef<unknown>,
+    outcome: 'failed' | 'unknown' | 'skipped',
+    by: string,
+    reason: string,
+    error?: unknown,
+  ): Promise<StepOutcome> {
+    const fields = (error as { fields?: Record<string, string> } | undefined)?.fields;
+    await this.core.update(id, (draft) => {
+      this.finish(draft, def.name, outcome, by, reason);
+      if (fields && Object.keys(fields).length > 0) draft.steps[def.name].fields = fields;
+      if (outcome === 'skipped') return;
+      const verb = outcome === 'unknown' ? 'not_confirmed' : 'failed';
+      this.audit(draft, by, `${def.name}_${verb}`, reason);
+    });
+    return outcome;
+  }
+
+  private finish(
+    draft: OnboardingRecord,
+    name: StepName,
+    status: 'done' | 'failed' | 'unknown' | 'skipped',
+    by: string,
+    reason?: string,
+  ): void {
+    const now = this.core.nowIso();
+    const step = draft.steps[name];
+    step.status = status;
+    step.finishedAt = now;
+    delete step.stage;
+    if (reason) step.reason = reason;
+    else {
+      delete step.reason;
+      delete step.fields;
+    }
+    if (!isChannel(name)) return;
+    const delivery = draft.deliveries[name];
+    delivery.status = status === 'done' ? 'sent' : status;
+    if (reason) delivery.reason = reason;
+    else delete delivery.reason;
+    if (status === 'done') delivery.sentAt = now;
+    if (status !== 'skipped') {
+      delivery.attempts.push({
+        at: now,
+        ok: status === 'done',
+        by,
+        ...(reason ? { reason } : {}),
+        ...(status === 'unknown' ? { unknown: true } : {}),
+      });
+    }
+  }
+
+  private async failRecord(id: string, step: StepName): Promise<OnboardingRecord> {
+    const record = await this.core.update(id, (draft) => {
+      draft.state = 'failed';
+      draft.failedStep = step;
+      this.audit(
+        draft,
+        'system',
+        'failed',
+        `${STEP_LABEL[step]}: ${draft.steps[step].reason ?? ''}`,
+      );
+    });
+    return this.core.changed(record);
+  }
+
+  /**
+   * The state after the deliveries: failed only when every delivery tried
+   * failed for certain; a delivery that may have gone out keeps it pending.
+   */
+  private async settle(record: OnboardingRecord): Promise<OnboardingRecord> {
+    const tried = CHANNELS.filter((c) => record.deliveries[c].status !== 'skipped');
+    const sent = tried.filter((c) => record.deliveries[c].status === 'sent');
+    const unknown = tried.filter((c) => record.deliveries[c].status === 'unknown');
+    const failed = tried.filter((c) => record.deliveries[c].status === 'failed');
+    const allFailed = tried.length > 0 && failed.length === tried.length;
+    const updated = await this.core.update(record.id, (draft) => {
+      if (allFailed) {
+        draft.state = 'failed';
+        draft.failedStep = failed[0]!;
+        this.audit(draft, 'system', 'failed', 'no invitation could be delivered');
+        return;
+      }
+      draft.state = 'pending';
+      delete draft.failedStep;
+      const parts = [
+        sent.length > 0 ? `sent by ${sent.map((c) => CHANNEL_LABEL[c]).join(' and ')}` : '',
+        ...unknown.map((c) => `${CHANNEL_LABEL[c]} not confirmed`),
+        ...failed.map((c) => `${CHANNEL_LABEL[c]} failed`),
+      ].filter(Boolean);
+      this.audit(draft, 'system', 'invited', parts.join('; ') || 'no channel used');
+    });
+    this.core.log.info('onboarding provisioned', {
+      onboarding: record.id,
+      state: updated.state,
+      sent,
+    });
+    return this.core.changed(updated);
+  }
+
+  private audit(draft: OnboardingRecord, by: string, action: string, detail?: string): void {
+    draft.audit.push({ at: this.core.nowIso(), by, action, ...(detail ? { detail } : {}) });
+  }
+}

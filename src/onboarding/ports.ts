@@ -1,0 +1,63 @@
+import type { OpentactClient } from '../providers/opentact.ts';
+import type { SlykClient } from '../providers/slyk.ts';
+import type { UserMgmtClient } from '../providers/usermgmt.ts';
+import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
+
+/**
+ * What the domain needs from storage. `src/store/` implements it (lowdb
+ * today, PostgreSQL for several replicas); the domain never sees a file, a
+ * journal or a connection.
+ *
+ * Every write resolves only once it is durable (fsync'ed or committed): the
+ * domain tells a person that something happened only after that.
+ */
+export interface RecordStore {
+  get(id: string): Promise<OnboardingRecord | undefined>;
+  findBySubmission(key: string): Promise<OnboardingRecord | undefined>;
+  /** The newest record, live or archived, whose e-mail or SIP login matches (case-insensitive). */
+  findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined>;
+  /** Open records (policy.OPEN_STATES) using this SIP login or this e-mail (case-insensitive). */
+  findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]>;
+  /** Every open record (policy.OPEN_STATES), oldest first. */
+  listOpen(): Promise<readonly OnboardingRecord[]>;
+  /** The newest live records of any state, newest first. */
+  recent(limit: number): Promise<readonly OnboardingRecord[]>;
+  /** How many live records are in each state. */
+  countByState(): Promise<Record<OnboardingState, number>>;
+  /**
+   * Stores a new record unless one with the same submission key exists, which
+   * is returned instead (`created: false`). Durable when it resolves.
+   */
+  insert(record: OnboardingRecord): Promise<{ record: OnboardingRecord; created: boolean }>;
+  /**
+   * Applies `change` to a copy of the record and stores it atomically; durable
+   * when it resolves. `change` must be synchronous and free of I/O.
+   */
+  update(
+    id: string,
+    change: (draft: OnboardingRecord) => void,
+    now: Date,
+  ): Promise<OnboardingRecord>;
+  jobRun(name: string): Promise<JobRun>;
+  setJobRun(name: string, run: JobRun): Promise<void>;
+  drift(): Promise<readonly DriftItem[]>;
+  setDrift(items: DriftItem[]): Promise<void>;
+  /**
+   * Moves closed records (policy.ARCHIVABLE_STATES) last changed before
+   * `before` out of the live set; they stay findable by findByEmailOrLogin.
+   * Returns how many moved.
+   */
+  archiveClosed(before: Date): Promise<number>;
+  /** Resolves when every change so far is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The upstream APIs the domain calls (implemented by src/providers/). */
+export type Providers = {
+  opentact: OpentactClient;
+  /** Absent when the SMS channel is not configured. */
+  usermgmt?: UserMgmtClient | undefined;
+  /** Absent when the e-mail channel is not configured. */
+  slyk?: SlykClient | undefined;
+};

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CHANNEL_LABEL,
+  type Channel,
+  newSteps,
+  type OnboardingRecord,
+  type Person,
+} from './model.ts';
+
+export type OnboardingRequest = {
+  /** Idempotency key: the same key never creates a second record. */
+  submissionKey: string;
+  requestedBy: string;
+  person: Person;
+  lifetimeDays: number;
+  channels: Channel[];
+  note?: string | undefined;
+  /** Where the requester's Slack result lives (the modal's view id). */
+  slack?: OnboardingRecord['slack'];
+};
+
+/** The one way a record comes into being: the service, the tests and the benchmarks use it. */
+export function newRecord(
+  request: OnboardingRequest,
+  now: Date,
+  id: string = randomUUID(),
+): OnboardingRecord {
+  const at = now.toISOString();
+  return {
+    id,
+    submissionKey: request.submissionKey,
+    createdAt: at,
+    updatedAt: at,
+    requestedBy: request.requestedBy,
+    person: request.person,
+    ...(request.note ? { note: request.note } : {}),
+    lifetimeDays: request.lifetimeDays,
+    channels: request.channels,
+    state: 'provisioning',
+    steps: newSteps(),
+    deliveries: {
+      sms: { status: 'pending', attempts: [] },
+      email: { status: 'pending', attempts: [] },
+    },
+    slack: { ...request.slack },
+    audit: [
+      {
+        at,
+        by: request.requestedBy,
+        action: 'requested',
+        detail: `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}`,
+      },
+    ],
+  };
+}

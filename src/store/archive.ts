@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { type OnboardingRecord, OnboardingRecordSchema } from '../onboarding/model.ts';
+import { appendDurably } from './journal.ts';
+
+/**
+ * Closed records moved out of the live set: `<data file without .json>.archive.jsonl`,
+ * one record per line, append-only. A record may appear more than once (archived
+ * again after a crash, or after it was reopened): the last line for an id wins,
+ * and a live record always wins over its archived lines. The archive is not
+ * needed to run: a bad line is skipped.
+ */
+export function archiveFileFor(dataFile: string): string {
+  return `${dataFile.replace(/\.json$/, '')}.archive.jsonl`;
+}
+
+/** Appends the records and fsyncs before resolving: only then may they leave the live set. */
+export async function appendToArchive(
+  file: string,
+  records: readonly OnboardingRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await appendDurably(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
+
+const matches = (record: OnboardingRecord, q: string) =>
+  record.person.email.toLowerCase() === q || record.person.login.toLowerCase() === q;
+
+/**
+ * The newest archived record (by createdAt, then by position) whose e-mail or
+ * SIP login is `q` (lower-case), among ids that are not live. Streamed: only
+ * lines that may matter are parsed and validated.
+ */
+export async function findInArchive(
+  file: string,
+  q: string,
+  isLive: (id: string) => boolean,
+): Promise<OnboardingRecord | undefined> {
+  const needle = JSON.stringify(q).slice(1, -1);
+  /** Matching records by id; a later line for the same id replaces or removes its entry. */
+  const found = new Map<string, { record: OnboardingRecord; line: number }>();
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n += 1;
+      const relevant =
+        line.toLowerCase().includes(needle) || [...found.keys()].some((id) => line.includes(id));
+      if (!relevant) continue;
+      const record = parseLine(line);
+      if (!record) continue;
+      if (matches(record, q)) found.set(record.id, { record, line: n });
+      else found.delete(record.id);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  let best: { record: OnboardingRecord; line: number; at: number } | undefined;
+  for (const hit of found.values()) {
+    if (isLive(hit.record.id)) continue;
+    const at = Date.parse(hit.record.createdAt);
+    if (!best || at > best.at || (at === best.at && hit.line > best.line)) best = { ...hit, at };
+  }
+  return best?.record;
+}
+
+function parseLine(line: string): OnboardingRecord | undefined {
+  try {
+    const parsed = OnboardingRecordSchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { OnboardingRecord, StepName } from '../../src/onboarding/model.ts';
+import { type Domain, request, startDomain } from './setup.ts';
+
+/**
+ * The step engine without Slack: what a resume does with each step an
+ * interruption can leave behind, per-channel Retry and Resend, and the lock
+ * that keeps the jobs from overwriting an action.
+ */
+
+let d: Domain;
+beforeEach(async () => {
+  d = await startDomain();
+});
+afterEach(() => d.close());
+
+/** Leaves `step` as a kill would: `running` (optionally at a stage), the record provisioning. */
+async function interruptAt(record: OnboardingRecord, step: StepName, stage?: string) {
+  await d.store.update(
+    record.id,
+    (draft) => {
+      draft.state = 'provisioning';
+      draft.steps[step] = { status: 'running', attempts: 1, ...(stage ? { stage } : {}) };
+      if (step === 'sms' || step === 'email')
+        draft.deliveries[step] = { status: 'pending', attempts: [] };
+    },
+    new Date(),
+  );
+}
+
+describe('resume after an interruption', () => {
+  test('an SMS left running is never sent again: it becomes "not confirmed"', async () => {
+    const req = request();
+    const { record } = await d.service.submit(req);
+    const done = await d.service.run(record.id);
+    await interruptAt(done, 'sms');
+    await d.restart();
+    const [resumed] = await d.service.resumeUnfinished();
+    expect(resumed!.deliveries.sms.status).toBe('unknown');
+    expect(resumed!.state).toBe('pending');
+    expect(d.counts(req.person).sms).toBe(1);
+    await expect(d.service.retry(record.id, 'U1')).rejects.toThrow(/Nothing to retry/);
+  });
+
+  test('an e-mail interrupted before sending is sent; one interrupted while sending is not', async () => {
+    const before = request({ channels: ['email'] });
+    const a = (await d.service.submit(before)).record;
+    await d.store.update(
+      a.id,
+      (x) => {
+        x.steps.sip_user.status = 'running';
+      },
+      new Date(),
+    );
+    // Nothing ran yet: the SIP user is looked up (absent), created, and the rest follows.
+    await d.restart();
+    await d.service.resumeUnfinished();
+    expect(d.counts(before.person)).toMatchObject({ sipUsers: 1, invites: 1, emails: 1 });
+
+    const ran = await d.service.get(a.id);
+    await interruptAt(ran!, 'email'); // no stage: the send was never issued
+    await d.restart();
+    const [again] = await d.service.resumeUnfinished();
+    expect(again!.deliveries.email.status).toBe('sent');
+    expect(d.counts(before.person).emails).toBe(2); // the interrupted attempt had sent nothing
+
+    await interruptAt(again!, 'email', 'sending');
+    await d.restart();
+    const [unknown] = await d.service.resumeUnfinished();
+    expect(unknown!.deliveries.email.status).toBe('unknown');
+    expect(d.counts(before.person).emails).toBe(2);
+  });
+
+  test('a SIP user and invite that landed before the kill are adopted, not created again', async () => {
+    const req = request();
+    const { record } = await d.service.submit(req);
+    const done = await d.service.run(record.id);
+    await d.store.update(
+      done.id,
+      (x) => {
+        x.state = 'provisioning';
+        x.steps.sip_user.status = 'running';
+        x.steps.invite.status = 'todo';
+        delete x.sipUser;
+        delete x.invite;
+      },
+      new Date(),
+    );
+    await d.restart();
+    const [resumed] = await d.service.resumeUnfinished();
+    expect(resumed!.sipUser?.uuid).toBe(done.sipUser!.uuid);
+    expect(resumed!.audit.some((a) => a.detail?.includes('found after a restart'))).toBe(true);
+    // The invite step was todo: it is created; the name look-up on a lost answer keeps it single.
+    expect(d.counts(req.person).sipUsers).toBe(1);
+  });
+
+  test('a 409 for a login that is ours (same e-mail) is adopted; someone else’s is a failure', async () => {
+    const ours = request();
+    d.world.opentact.seedUser({
+      login: ours.person.login,
+      email: ours.person.email,
+      connectionUuid: d.providers.opentact.sipConnectionUuid,
+    });
+    const adopted = await d.service.run((await d.service.submit(ours)).record.id);
+    expect(adopted.steps.sip_user.status).toBe('done');
+    expect(adopted.audit.some((a) => a.detail?.includes('it existed already'))).toBe(true);
+
+    const theirs = request();
+    d.world.opentact.seedUser({
+      login: theirs.person.login,
+      email: 'someone.else@example.com',
+      connectionUuid: d.providers.opentact.sipConnectionUuid,
+    });
+    const failed = await d.service.run((await d.service.submit(theirs)).record.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.steps.sip_user.fields).toBeDefined();
+  });
+});
+
+describe('per-channel Retry and Resend', () => {
+  test('SMS failed, e-mail sent: Retry sends only the SMS; Resend offers the unconfirmed by default', async () => {
+    const req = request();
+    d.world.usermgmt.addFault({ method: 'POST', route: '/UserMgmt/SendSmsInvite', status: 500 });
+    const first = await d.service.run((await d.service.submit(req)).record.id);
+    expect(first.state).toBe('pending');
+    expect(first.deliveries).toMatchObject({
+      sms: { status: 'failed' },
+      email: { status: 'sent' },
+    });
+    const retried = await d.service.retry(first.id, 'U1');
+    expect(retried.deliveries.sms.status).toBe('sent');
+    expect(d.counts(req.person)).toMatchObject({ sms: 1, emails: 1 });
+
+    // Everything confirmed: Resend sends all requested channels; a pick sends only that one.
+    await d.service.resend(first.id, 'U1', ['email']);
+    expect(d.counts(req.person)).toMatchObject({ sms: 1, emails: 2 });
+  });
+
+  test('Resend of a not-confirmed SMS sends only the SMS (the admin chose it)', async () => {
+    const req = request();
+    d.world.usermgmt.addFault({
+      method: 'POST',
+      route: '/UserMgmt/SendSmsInvite',
+      after: 'truncate',
+    });
+    const first = await d.service.run((await d.service.submit(req)).record.id);
+    expect(first.deliveries.sms.status).toBe('unknown');
+    const outcome = await d.service.resend(first.id, 'U1');
+    expect(outcome.summary).toMatch(/SMS sent/);
+    expect(d.counts(req.person)).toMatchObject({ sms: 2, emails: 1 });
+  });
+});
+
+describe('one lock for actions and jobs', () => {
+  test('reconciliation waits for a revoke in flight and does not overwrite it with accepted', async () => {
+    const req = request();
+    const record = await d.service.run((await d.service.submit(req)).record.id);
+    // Slyk reports the invite accepted while an admin revokes (slowly).
+    d.world.slyk.accept(record.slykCode!);
+    d.world.opentact.server.addFault({ method: 'DELETE', delayMs: 300 });
+    const revoking = d.service.revoke(record.id, 'U1', 'keep');
+    const reconciling = d.service.reconcile();
+    await Promise.all([revoking, reconciling]);
+    const after = await d.service.get(record.id);
+    expect(after!.state).toBe('revoked');
+    // Unlocked, reconciliation would have written "accepted" between the revoke's read and write.
+    expect(after!.audit.map((a) => a.action)).not.toContain('accepted');
+  });
+
+  test('the expiry sweep marks only pending invites past their expiry', async () => {
+    const req = request({ lifetimeDays: 1 });
+    const record = await d.service.run((await d.service.submit(req)).record.id);
+    await d.store.update(
+      record.id,
+      (x) => {
+        x.invite!.expiresAt = new Date(Date.now() - 1000).toISOString();
+      },
+      new Date(),
+    );
+    expect(await d.service.sweepExpired()).toBe(1);
+    expect((await d.service.get(record.id))!.state).toBe('expired');
+    expect(await d.service.sweepExpired()).toBe(0);
+  });
+});
+
+test('a resume cut short during its look-up still counts as "may have landed"', async () => {
+  const req = request({ channels: ['email'] });
+  const ran = await d.service.run((await d.service.submit(req)).record.id);
+  await interruptAt(ran, 'email', 'sending');
+  // The resume's look-up is killed too: it leaves the step running again.
+  d.world.slyk.addFault({ method: 'GET', route: '/invites/:code', hang: true });
+  await d.restart();
+  const resuming = d.service.resumeUnfinished();
+  await new Promise((r) => setTimeout(r, 100));
+  const mid = await d.service.get(ran.id);
+  expect(mid!.steps.email).toMatchObject({ status: 'running', stage: 'sending' });
+  d.world.slyk.clearFaults();
+  await d.restart();
+  await d.service.resumeUnfinished();
+  expect((await d.service.get(ran.id))!.deliveries.email.status).toBe('unknown');
+  expect(d.counts(req.person).emails).toBe(1);
+  await resuming.catch(() => undefined);
+});

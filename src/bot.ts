@@ -9,6 +9,7 @@ import { createSlykClient } from './providers/slyk.ts';
 import { createUserMgmtClient } from './providers/usermgmt.ts';
 import { createSlackApp, registerListeners } from './slack/app.ts';
 import { Authorizer } from './slack/authz.ts';
+import { DialogMemory } from './slack/listeners/actions/container.ts';
 import { Notifier } from './slack/notifier.ts';
 import { Store } from './store/store.ts';
 
@@ -59,7 +60,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const startedAt = Date.now();
-  const store = await Store.open(config.dataFile);
+  const store = await Store.open(config.dataFile, { log: logger });
   const providers = createProviders(config);
   const service = new OnboardingService({ store, providers, clock, logger });
   const slack = createSlackApp(config, logger, () => ({
@@ -91,6 +92,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clock,
     notifier,
     authz: new Authorizer(config.admins, app.client, logger),
+    dialogs: new DialogMemory(),
     postDigest: (by) => jobs.digest({ requestedBy: by }),
   });
 

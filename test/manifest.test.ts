@@ -46,6 +46,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'conversations.open': 'im:write',
   'users.info': 'users:read',
   'views.open': null,
+  'views.push': null,
   'views.update': null,
   'views.publish': null,
   'auth.test': null,

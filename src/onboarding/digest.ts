@@ -10,7 +10,7 @@ export type Digest = {
   expiringSoon: OnboardingRecord[];
   /** Invites that expired since the previous digest, most recent first. */
   expiredSince: OnboardingRecord[];
-  /** Open onboardings with a delivery that failed. */
+  /** Open onboardings with a delivery that failed or is not confirmed. */
   failedDeliveries: FailedDelivery[];
   /** Onboardings stuck in `failed` (a step failed). */
   failed: OnboardingRecord[];
@@ -61,6 +61,13 @@ export function selectDigest(
         const delivery = record.deliveries[channel];
         if (delivery.status === 'failed') {
           failedDeliveries.push({ record, channel, reason: delivery.reason ?? 'unknown reason' });
+        } else if (delivery.status === 'unknown') {
+          const why = delivery.reason ? ` (${delivery.reason})` : '';
+          failedDeliveries.push({
+            record,
+            channel,
+            reason: `not confirmed${why}; the person may already have it`,
+          });
         }
       }
     }

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { isSecretKey, registerSecret } from '../redact.ts';
+import { registerSecret } from '../redact.ts';
 import { createHttpClient, type HttpClient, type HttpTuning, path } from './http.ts';
+import { opentactErrorInBody, parseOpentactError } from './opentact-errors.ts';
+import {
+  type DomainUser,
+  DomainUserAnswer,
+  InviteAnswer,
+  InviteListAnswer,
+  type SipUser,
+  SipUserAnswer,
+  type SipUserInvite,
+  SipUserListAnswer,
+} from './opentact-schemas.ts';
 
 /**
  * The Opentact REST client: SIP users of one SIP connection, their invites, and
@@ -27,102 +37,9 @@ import { createHttpClient, type HttpClient, type HttpTuning, path } from './http
  *   so it can never show up in a log line or an error message.
  */
 
-// ---------------------------------------------------------------------------
-// Schemas (only what the bot needs is typed; everything else passes through)
-// ---------------------------------------------------------------------------
-
-/** 001 shows `phone_number` as a string in answers; the table types it `number`. Accept both. */
-const PhoneSchema = z
-  .union([z.string(), z.number()])
-  .transform((value) => String(value))
-  .nullish();
-
-/** 002's query table types `Is_Active` as String; its answer has a boolean. Accept both. */
-const BooleanishSchema = z.union([
-  z.boolean(),
-  z.enum(['true', 'false']).transform((value) => value === 'true'),
-]);
-
-const TimestampSchema = z.string().nullish();
-
-/** 001: ListSIPUsersBySIPConnectionUUID / CreateSIPUser / GetSIPUserByUUID payload. */
-export const SipUserSchema = z
-  .looseObject({
-    uuid: z.string(),
-    login: z.string(),
-    first_name: z.string().nullish(),
-    last_name: z.string().nullish(),
-    email: z.string().nullish(),
-    phone_number: PhoneSchema,
-    remote_ip: z.string().nullish(),
-    created_on: TimestampSchema,
-    modified_on: TimestampSchema,
-  })
-  .transform((user) => stripSecrets(user));
-
-/** 000: CreateSIPUserInvite / ListSIPUserInvites / ModifySIPUserInvite payload. */
-export const SipUserInviteSchema = z
-  .looseObject({
-    uuid: z.string(),
-    name: z.string().nullish(),
-    expired_on: TimestampSchema,
-    /** Secret: the link the invitee uses. Kept (the bot needs to know it exists), never logged. */
-    token: z.string().nullish(),
-    created_on: TimestampSchema,
-    modified_on: TimestampSchema,
-  })
-  .transform((invite) => {
-    if (invite.token) registerSecret(invite.token, 'transient');
-    const expiredOn = invite.expired_on ? new Date(invite.expired_on) : undefined;
-    const out: typeof invite & { expiredOn: Date | undefined } = {
-      ...stripSecrets(invite),
-      token: invite.token,
-      /** `expired_on` as a Date; undefined when absent or unparsable. */
-      expiredOn: expiredOn && !Number.isNaN(expiredOn.getTime()) ? expiredOn : undefined,
-    };
-    return out;
-  });
-
-/** 002: ModifySIPUser (SIP domain) payload. */
-export const DomainUserSchema = z
-  .looseObject({
-    uuid: z.string(),
-    login: z.string().nullish(),
-    email: z.string().nullish(),
-    first_name: z.string().nullish(),
-    last_name: z.string().nullish(),
-    phone_number: PhoneSchema,
-    is_active: BooleanishSchema,
-    state: z.string().nullish(),
-    created_on: TimestampSchema,
-    modified_on: TimestampSchema,
-  })
-  .transform((user) => stripSecrets(user));
-
-/** The error body: 001/000 `{ success: false, message, status }`, 002 adds `meta` and `fields`. */
-export const OpentactErrorSchema = z.looseObject({
-  success: z.literal(false),
-  message: z.string().nullish(),
-  status: z.number().nullish(),
-  meta: z.unknown().optional(),
-  fields: z.record(z.string(), z.unknown()).nullish(),
-});
-
-/** 001:13-15 `{ "success": true, "payload": … }` → the payload. */
-const envelope = <S extends z.ZodType>(payload: S) =>
-  z
-    .looseObject({ success: z.literal(true), payload })
-    .transform((body): z.output<S> => body.payload as z.output<S>);
-
-const SipUserAnswer = envelope(SipUserSchema);
-const SipUserListAnswer = envelope(z.array(SipUserSchema));
-const InviteAnswer = envelope(SipUserInviteSchema);
-const InviteListAnswer = envelope(z.array(SipUserInviteSchema));
-const DomainUserAnswer = envelope(DomainUserSchema);
-
-export type SipUser = z.output<typeof SipUserSchema>;
-export type SipUserInvite = z.output<typeof SipUserInviteSchema>;
-export type DomainUser = z.output<typeof DomainUserSchema>;
+export { OpentactErrorSchema, opentactErrorInBody, parseOpentactError } from './opentact-errors.ts';
+export type { DomainUser, SipUser, SipUserInvite } from './opentact-schemas.ts';
+export { DomainUserSchema, SipUserInviteSchema, SipUserSchema } from './opentact-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Inputs
@@ -429,74 +346,3 @@ function compact<T extends Record<string, unknown>>(value: T): Partial<T> {
 }
 
 /** Removes every secret-named key (password, ha1, ha1b, token, …) at any depth. */
-function stripSecrets<T>(value: T, depth = 0): T {
-  if (depth > 8) return value;
-  if (Array.isArray(value)) return value.map((item) => stripSecrets(item, depth + 1)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      if (isSecretKey(key)) continue;
-      out[key] = stripSecrets(item, depth + 1);
-    }
-    return out as T;
-  }
-  return value;
-}
-
-const GENERIC_MESSAGES: Record<number, string> = {
-  400: 'the request was rejected as invalid',
-  401: 'not authorised (check OPENTACT_TOKEN)',
-  403: 'forbidden (check OPENTACT_TOKEN)',
-  404: 'not found',
-  409: 'conflict',
-  429: 'rate limited',
-};
-
-function fieldMessages(fields: unknown): Record<string, string> | undefined {
-  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [field, detail] of Object.entries(fields)) {
-    // 002: `fields: { "<field>": { message, value } }` — `value` is never read (it may be
-    // the password we sent).
-    if (typeof detail === 'string') out[field] = detail;
-    else if (detail && typeof detail === 'object' && 'message' in detail) {
-      const message = (detail as { message: unknown }).message;
-      out[field] = typeof message === 'string' ? message : 'invalid';
-    } else out[field] = 'invalid';
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function messageOf(status: number, message: unknown): string {
-  if (typeof message === 'string' && message.trim() !== '') return message.trim();
-  return GENERIC_MESSAGES[status] ?? (status >= 500 ? 'server error' : `HTTP ${status}`);
-}
-
-/** Reads an Opentact error answer (any shape, never echoing `fields[*].value`). */
-export function parseOpentactError(
-  status: number,
-  body: unknown,
-): { message: string; fields?: Record<string, string> } {
-  if (!body || typeof body !== 'object') return { message: messageOf(status, undefined) };
-  const { message, fields } = body as { message?: unknown; fields?: unknown };
-  const mapped = fieldMessages(fields);
-  return { message: messageOf(status, message), ...(mapped ? { fields: mapped } : {}) };
-}
-
-/** A 2xx whose body says `success: false` is an error. */
-export function opentactErrorInBody(
-  body: unknown,
-): { message: string; status?: number; fields?: Record<string, string> } | undefined {
-  const parsed = OpentactErrorSchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  const { status, message, fields } = parsed.data;
-  // The documents' examples show `status: 0`; only a real error status overrides HTTP's.
-  const realStatus =
-    typeof status === 'number' && status >= 400 && status <= 599 ? status : undefined;
-  const mapped = fieldMessages(fields);
-  return {
-    message: messageOf(realStatus ?? 0, message ?? 'the API answered success: false'),
-    ...(realStatus ? { status: realStatus } : {}),
-    ...(mapped ? { fields: mapped } : {}),
-  };
-}

@@ -11,17 +11,14 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { SlackContext } from './context.ts';
-import { registerActions } from './listeners/actions.ts';
-import { registerCommands } from './listeners/commands.ts';
-import { registerEvents } from './listeners/events.ts';
-import { registerViews } from './listeners/views.ts';
+import * as actions from './listeners/actions/index.ts';
+import * as commands from './listeners/commands/index.ts';
+import * as events from './listeners/events/index.ts';
+import * as views from './listeners/views/index.ts';
 
 /** Every listener, registered on the app once the context exists. */
 export function registerListeners(app: App, ctx: SlackContext): void {
-  registerCommands(app, ctx);
-  registerViews(app, ctx);
-  registerActions(app, ctx);
-  registerEvents(app, ctx);
+  for (const kind of [commands, views, actions, events]) kind.register(app, ctx);
 }
 
 export type SlackApp = {

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
 import type { Authorizer } from './authz.ts';
+import type { DialogMemory } from './listeners/actions/container.ts';
 import type { Notifier } from './notifier.ts';
 
 /** What the listeners need; built once in app.ts. */
@@ -14,6 +15,8 @@ export type SlackContext = {
   clock: Clock;
   authz: Authorizer;
   notifier: Notifier;
+  /** Clicked messages' blocks while a dialog about them is open. */
+  dialogs: DialogMemory;
   /** Posts the digest now (the jobs module provides it). */
   postDigest: (requestedBy: string) => Promise<{
     posted: boolean;

@@ -5,6 +5,7 @@ export const COMMAND = '/onboard';
 export const CALLBACK = {
   onboardModal: 'onboard_modal',
   revokeModal: 'revoke_modal',
+  resendModal: 'resend_modal',
   progress: 'onboard_progress',
   refusal: 'onboard_refused',
 } as const;
@@ -26,6 +27,7 @@ export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
 export const inputActionId = (blockId: InputBlockId) => `${blockId}_input` as const;
 
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
+export const RESEND_INPUT = { channels: 'resend_channels' } as const;
 
 /**
  * Buttons acting on one onboarding carry its id in `value`; their action_id is

@@ -62,7 +62,8 @@ describe('invite lifecycle through the digest', () => {
     });
     expect(Date.parse(inviteAfter)).toBeGreaterThan(Date.parse(inviteBefore));
 
-    // Resend: SMS and e-mail again.
+    // Resend: a dialog first (it reaches an outside person); both were confirmed, so both are
+    // preselected; the admin unticks SMS and sends the e-mail alone.
     const sms = h.world.usermgmt.sent.length;
     const mails = h.world.slyk.outbox.length;
     const current = h.world.slack
@@ -70,9 +71,18 @@ describe('invite lifecycle through the digest', () => {
       .find((m) => m.ts === digest.ts)!;
     const resend = findButton(current.blocks, 'resend:')!;
     await h.driver.click(SANDBOX.admin, resend, where);
-    await eventually(
-      () => h.world.usermgmt.sent.length > sms && h.world.slyk.outbox.length > mails,
+    const resendDialog = await eventually(() =>
+      h.world.slack.views.find((v) => JSON.stringify(v).includes('resend_modal')),
     );
+    expect(JSON.stringify(resendDialog)).toContain('sent');
+    expect(h.world.usermgmt.sent.length).toBe(sms); // nothing sent by the click itself
+    await h.driver.submitView(resendDialog.id, SANDBOX.admin, {
+      resend_channels: {
+        resend_channels_input: { type: 'checkboxes', selected_options: [{ value: 'email' }] },
+      },
+    });
+    await eventually(() => h.world.slyk.outbox.length > mails);
+    expect(h.world.usermgmt.sent.length).toBe(sms);
 
     // Revoke: a dialog; submitting with "deactivate" revokes everything upstream.
     const opens = h.world.slack.callsTo('views.open').length;

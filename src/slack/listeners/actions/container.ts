@@ -1,0 +1,89 @@
+import type { BlockAction } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+
+/** Where a button was clicked: a message (digest, result DM, status) or a view (Home tab, modal). */
+export type Container =
+  | {
+      kind: 'message';
+      channel: string;
+      ts: string;
+      ephemeral: boolean;
+      responseUrl?: string | undefined;
+    }
+  | { kind: 'view'; viewId: string; home: boolean };
+
+/** One click on a button that acts on one onboarding. */
+export type Clicked = {
+  userId: string;
+  recordId: string;
+  container: Container;
+  /** The clicked message's blocks (to update one item in place). */
+  blocks: KnownBlock[] | undefined;
+  triggerId: string;
+  /** Set when the click came from inside a modal: dialogs are pushed onto it. */
+  inModal: boolean;
+  client: WebClient;
+};
+
+export function containerOf(body: BlockAction): Container {
+  const c = body.container as {
+    type: string;
+    channel_id?: string;
+    message_ts?: string;
+    is_ephemeral?: boolean;
+    view_id?: string;
+  };
+  if (c.type === 'view')
+    return {
+      kind: 'view',
+      viewId: c.view_id ?? body.view?.id ?? '',
+      home: body.view?.type === 'home',
+    };
+  return {
+    kind: 'message',
+    channel: c.channel_id ?? body.channel?.id ?? '',
+    ts: c.message_ts ?? body.message?.ts ?? '',
+    ephemeral: Boolean(c.is_ephemeral),
+    responseUrl: body.response_url,
+  };
+}
+
+/** A dialog about a record, opened from a click: pushed inside a modal, opened elsewhere. */
+export async function openDialog(
+  clicked: Clicked,
+  view: Parameters<WebClient['views']['open']>[0]['view'],
+) {
+  const args = { trigger_id: clicked.triggerId, view };
+  return clicked.inModal ? clicked.client.views.push(args) : clicked.client.views.open(args);
+}
+
+/**
+ * The clicked message's blocks, remembered while a dialog about it is open, so
+ * that its submission can update the message in place. Owned by the app
+ * (SlackContext), bounded and short-lived; on another replica the update
+ * falls back to a fresh rendering.
+ */
+export class DialogMemory {
+  private readonly entries = new Map<string, { blocks: KnownBlock[]; until: number }>();
+  private readonly ttlMs: number;
+  private readonly max: number;
+
+  constructor(ttlMs = 30 * 60_000, max = 1_000) {
+    this.ttlMs = ttlMs;
+    this.max = max;
+  }
+
+  remember(viewId: string, blocks: KnownBlock[]): void {
+    const now = Date.now();
+    for (const [key, value] of this.entries) if (value.until < now) this.entries.delete(key);
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(viewId, { blocks, until: now + this.ttlMs });
+  }
+
+  take(viewId: string): KnownBlock[] | undefined {
+    const entry = this.entries.get(viewId);
+    this.entries.delete(viewId);
+    return entry && entry.until >= Date.now() ? entry.blocks : undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { SlackContext } from '../../context.ts';
+import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
+import { refusalText } from '../../views/lists.ts';
+import { type Clicked, containerOf } from './container.ts';
+import { editRetry } from './edit-retry.ts';
+import { extend } from './extend.ts';
+import { registerLoginSuggestion } from './login-suggestion.ts';
+import { tellPrivately } from './report.ts';
+import { resend } from './resend.ts';
+import { retry } from './retry.ts';
+import { revoke } from './revoke.ts';
+
+export type ButtonListener = (ctx: SlackContext, clicked: Clicked) => Promise<void>;
+
+const BUTTONS: Record<ActionVerb, ButtonListener> = {
+  [ACTION.extend]: extend,
+  [ACTION.resend]: resend,
+  [ACTION.retry]: retry,
+  [ACTION.editRetry]: editRetry,
+  [ACTION.revoke]: revoke,
+};
+
+/** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */
+export function register(app: App, ctx: SlackContext): void {
+  for (const [verb, listener] of Object.entries(BUTTONS) as [ActionVerb, ButtonListener][]) {
+    app.action<BlockAction<ButtonAction>>(
+      actionPattern(verb),
+      async ({ ack, body, action, client, respond }) => {
+        await ack();
+        const clicked: Clicked = {
+          userId: body.user.id,
+          recordId: action.value ?? '',
+          container: containerOf(body),
+          blocks: (body.message?.blocks as KnownBlock[] | undefined) ?? undefined,
+          triggerId: body.trigger_id,
+          inModal: body.view?.type === 'modal',
+          client,
+        };
+        if (!(await ctx.authz.isAllowed(clicked.userId))) {
+          const text = refusalText(ctx.authz.adminList);
+          await tellPrivately(ctx, client, clicked.container, clicked.userId, text, respond);
+          return;
+        }
+        await listener(ctx, clicked);
+      },
+    );
+  }
+  registerLoginSuggestion(app, ctx);
+}

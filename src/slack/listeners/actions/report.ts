@@ -1,0 +1,169 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { errorFields } from '../../../log.ts';
+import { displayName, type OnboardingRecord } from '../../../onboarding/model.ts';
+import { type ActionOutcome, ActionRefused, describeError } from '../../../onboarding/service.ts';
+import type { SlackContext } from '../../context.ts';
+import { homeFor } from '../../home.ts';
+import { isItemBlock } from '../../ids.ts';
+import { context, esc, slackDate, user } from '../../views/blocks.ts';
+import { resultBlocks, resultView } from '../../views/onboard.ts';
+import { itemBlocks } from '../../views/record.ts';
+import type { Container } from './container.ts';
+
+/**
+ * Runs an action and reports it: the clicked message (or Home tab) is updated in
+ * place with who did what and when, the clicker gets a private summary, the audit
+ * channel a line, and the requester's result message is kept current.
+ */
+export async function applyOutcome(
+  ctx: SlackContext,
+  client: WebClient,
+  args: {
+    userId: string;
+    recordId: string;
+    container: Container | undefined;
+    blocks?: KnownBlock[] | undefined;
+    verb: string;
+    run: () => Promise<ActionOutcome>;
+  },
+): Promise<void> {
+  let outcome: ActionOutcome;
+  try {
+    outcome = await args.run();
+  } catch (error) {
+    if (!(error instanceof ActionRefused))
+      ctx.logger.warn(`action failed: ${args.verb}`, errorFields(error));
+    const text =
+      error instanceof ActionRefused
+        ? `:warning: ${error.message}`
+        : `:x: Could not complete (${args.verb}): ${describeError(error)}. Nothing else was changed; try again in a moment.`;
+    if (args.container) await tellPrivately(ctx, client, args.container, args.userId, text);
+    return;
+  }
+  const { record } = outcome;
+  const now = ctx.clock();
+  const what = outcome.noop ? outcome.summary : `${args.verb}`;
+  const container = args.container;
+  if (container) {
+    await updateContainer(ctx, client, container, record, args.userId, what, args.blocks).catch(
+      (error) => ctx.logger.warn('could not update the message in place', errorFields(error)),
+    );
+    await tellPrivately(
+      ctx,
+      client,
+      container,
+      args.userId,
+      `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${outcome.summary}`,
+    );
+  }
+  if (!outcome.noop) {
+    await ctx.notifier.audit(
+      `${user(args.userId)} ${args.verb} for *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`): ${esc(outcome.summary)}`,
+    );
+    const isResultMessage = container?.kind === 'message' && container.ts === record.slack.ts;
+    if (record.slack.ts && !isResultMessage) await ctx.notifier.dmResult(record);
+    if (
+      record.slack.viewId &&
+      container?.kind === 'view' &&
+      container.viewId === record.slack.viewId
+    ) {
+      await client.views
+        .update({ view_id: record.slack.viewId, view: resultView(record, now) })
+        .catch(() => undefined);
+    }
+  }
+}
+
+async function updateContainer(
+  ctx: SlackContext,
+  client: WebClient,
+  container: Container,
+  record: OnboardingRecord,
+  by: string,
+  what: string,
+  clickedBlocks: KnownBlock[] | undefined,
+): Promise<void> {
+  const now = ctx.clock();
+  const acted = context(`${user(by)} ${esc(what)} · ${slackDate(now.toISOString())}`);
+  if (container.kind === 'view') {
+    if (container.home) {
+      await client.views.publish({
+        user_id: by,
+        view: { type: 'home', blocks: await homeFor(ctx, true) },
+      });
+    }
+    return;
+  }
+  let blocks: KnownBlock[] | undefined;
+  if (container.ts && container.ts === record.slack.ts) {
+    blocks = [...resultBlocks(record, now), acted];
+  } else {
+    const source = clickedBlocks;
+    if (source)
+      blocks = replaceItem(source, record, [
+        ...itemBlocks(record, now),
+        { ...acted, block_id: `acted:${record.id}` },
+      ]);
+  }
+  if (!blocks) return;
+  const text = `${displayName(record.person)}: ${what}`;
+  if (container.ephemeral) {
+    if (container.responseUrl) {
+      await fetch(container.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ replace_original: true, text, blocks }),
+      });
+    }
+    return;
+  }
+  await client.chat.update({ channel: container.channel, ts: container.ts, text, blocks });
+}
+
+/** Replaces the blocks of one item (section, buttons, earlier "acted" line) with new ones. */
+export function replaceItem(
+  blocks: KnownBlock[],
+  record: OnboardingRecord,
+  replacement: KnownBlock[],
+): KnownBlock[] {
+  const belongs = (b: KnownBlock) =>
+    isItemBlock(b.block_id, record.id) || b.block_id === `acted:${record.id}`;
+  const first = blocks.findIndex(belongs);
+  if (first < 0) return blocks;
+  let last = first;
+  while (last + 1 < blocks.length && belongs(blocks[last + 1]!)) last += 1;
+  return [...blocks.slice(0, first), ...replacement, ...blocks.slice(last + 1)];
+}
+
+/** Tells the clicker privately: ephemeral in the channel, or a DM from a view. */
+export async function tellPrivately(
+  ctx: SlackContext,
+  client: WebClient,
+  container: Container,
+  userId: string,
+  text: string,
+  respond?: (message: {
+    response_type: 'ephemeral';
+    replace_original: false;
+    text: string;
+  }) => Promise<unknown>,
+): Promise<void> {
+  try {
+    if (container.kind === 'message' && container.ephemeral && respond) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+    } else if (container.kind === 'message' && container.ephemeral && container.responseUrl) {
+      await fetch(container.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      });
+    } else if (container.kind === 'message' && container.channel) {
+      await client.chat.postEphemeral({ channel: container.channel, user: userId, text });
+    } else {
+      await client.chat.postMessage({ channel: userId, text });
+    }
+  } catch (error) {
+    ctx.logger.warn('could not reply privately', errorFields(error));
+  }
+}

@@ -1,0 +1,28 @@
+import type { SlackContext } from '../../context.ts';
+import { refusalText, refusalView } from '../../views/lists.ts';
+import { onboardModal } from '../../views/onboard.ts';
+import { yieldToIo } from '../views/metadata.ts';
+import type { CommandArgs } from './index.ts';
+
+/** `/onboard`: the modal. The trigger expires about 3 s after the command: views.open comes first. */
+export async function openModal(
+  ctx: SlackContext,
+  { ack, command, client }: CommandArgs,
+): Promise<void> {
+  const userId = command.user_id;
+  const known = ctx.authz.known(userId);
+  if (known === false) {
+    await ack({ response_type: 'ephemeral', text: refusalText(ctx.authz.adminList) });
+    return;
+  }
+  const modal = onboardModal(ctx.service.enabledChannels(), {
+    lifetimeDays: ctx.config.inviteTtlDays,
+  });
+  await ack();
+  // Let the rest of a burst of requests be acked first; the trigger has ~3 s, this costs microseconds.
+  await yieldToIo();
+  const opened = await client.views.open({ trigger_id: command.trigger_id, view: modal });
+  if (known === undefined && !(await ctx.authz.isAllowed(userId)) && opened.view?.id) {
+    await client.views.update({ view_id: opened.view.id, view: refusalView(ctx.authz.adminList) });
+  }
+}

@@ -1,0 +1,15 @@
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { SlackContext } from '../../context.ts';
+import { homeFor } from '../../home.ts';
+
+type Args = AllMiddlewareArgs & SlackEventMiddlewareArgs<'app_home_opened'>;
+
+/** The Home tab: state at a glance for admins, what the bot does for everyone else. */
+export async function appHomeOpened(ctx: SlackContext, { event, client }: Args): Promise<void> {
+  if (event.tab !== 'home') return;
+  const isAdmin = await ctx.authz.isAllowed(event.user);
+  await client.views.publish({
+    user_id: event.user,
+    view: { type: 'home', blocks: await homeFor(ctx, isAdmin) },
+  });
+}

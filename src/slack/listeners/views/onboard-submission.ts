@@ -1,0 +1,111 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { errorFields } from '../../../log.ts';
+import { displayName, type OnboardingRecord } from '../../../onboarding/model.ts';
+import type { Amendment } from '../../../onboarding/service.ts';
+import { ActionRefused, describeError } from '../../../onboarding/service.ts';
+import { StoreClosedError } from '../../../store/store.ts';
+import type { SlackContext } from '../../context.ts';
+import { INPUT } from '../../ids.ts';
+import { validateModal } from '../../validation.ts';
+import { refusalView } from '../../views/lists.ts';
+import { failureView, type ModalMetadata, progressView } from '../../views/onboard.ts';
+import { parseMetadata, yieldToIo } from './metadata.ts';
+
+type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
+
+/**
+ * The onboarding modal's submission: validate, check the login, record the
+ * onboarding durably, ack, then run it and report.
+ */
+export async function onboardSubmission(
+  ctx: SlackContext,
+  { ack, body, view, client }: Args,
+): Promise<void> {
+  const userId = body.user.id;
+  if (!(await ctx.authz.isAllowed(userId))) {
+    await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
+    return;
+  }
+  const enabled = ctx.service.enabledChannels();
+  const result = validateModal(view.state.values as never, enabled);
+  if (!result.ok) {
+    await ack({ response_action: 'errors', errors: result.errors });
+    return;
+  }
+  const metadata = parseMetadata<ModalMetadata>(view.private_metadata);
+  const { input } = result;
+  const clash = await ctx.service.loginInUse(input.person.login, {
+    id: metadata.retryOf,
+    submissionKey: view.id,
+  });
+  if (clash) {
+    await ack({
+      response_action: 'errors',
+      errors: {
+        [INPUT.login]: `${input.person.login} is already used for ${displayName(clash.person)} (${clash.state}). Choose another login.`,
+      },
+    });
+    return;
+  }
+
+  // Durable before the ack: once Slack shows the progress view, the onboarding is on disk.
+  let recorded: { record: OnboardingRecord; created: boolean };
+  try {
+    recorded = metadata.retryOf
+      ? await amendOnce(ctx, metadata.retryOf, userId, input)
+      : await ctx.service.submit({
+          submissionKey: view.id,
+          requestedBy: userId,
+          ...input,
+          slack: { viewId: view.id },
+        });
+  } catch (error) {
+    const message = error instanceof ActionRefused ? error.message : describeError(error);
+    if (!(error instanceof ActionRefused))
+      ctx.logger.error('onboarding not recorded', errorFields(error));
+    await ack({
+      response_action: 'update',
+      view: failureView(`Nothing was created: ${message}`),
+    });
+    return;
+  }
+  await ack({
+    response_action: 'update',
+    view: progressView(displayName(input.person), input.channels),
+  });
+  if (!recorded.created) return; // Slack retried or the button was double-clicked: one onboarding only.
+  await yieldToIo();
+
+  try {
+    const { record } = recorded;
+    if (metadata.retryOf) await ctx.service.rememberSlack(record.id, { viewId: view.id });
+    const final = await ctx.service.run(record.id);
+    await ctx.notifier.reportOnboarding(final);
+  } catch (error) {
+    if (
+      error instanceof StoreClosedError ||
+      (error instanceof ActionRefused && !ctx.service.isAccepting)
+    ) {
+      ctx.logger.info('shutdown interrupted an onboarding; it resumes at the next start');
+      return;
+    }
+    ctx.logger.error('onboarding could not run', errorFields(error));
+    const message = error instanceof ActionRefused ? error.message : describeError(error);
+    await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${message}`);
+    await client.chat
+      .postMessage({ channel: userId, text: `:x: The onboarding could not run: ${message}` })
+      .catch(() => undefined);
+  }
+}
+
+/** A correction of a failed onboarding; a second delivery of the same submission finds it running. */
+async function amendOnce(
+  ctx: SlackContext,
+  id: string,
+  userId: string,
+  input: Amendment,
+): Promise<{ record: OnboardingRecord; created: boolean }> {
+  const current = await ctx.service.get(id);
+  if (current?.state === 'provisioning') return { record: current, created: false };
+  return { record: await ctx.service.amend(id, userId, input), created: true };
+}

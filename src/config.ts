@@ -36,6 +36,8 @@ export type Config = {
   /** Closed onboardings older than this move to the archive file. */
   archiveAfterDays: number;
   dataFile: string;
+  /** When set, records live in PostgreSQL (several bot processes may share it) instead of DATA_FILE. */
+  databaseUrl: string | undefined;
   logLevel: LogLevel;
 };
 
@@ -160,6 +162,11 @@ const EnvSchema = z.object({
   INVITE_TTL_DAYS: positiveInt('days', 7, 365),
   EXPIRY_WARNING_DAYS: positiveInt('days', 2, 365),
   ARCHIVE_AFTER_DAYS: positiveInt('days', 90, 3650),
+  DATABASE_URL: optional(
+    z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
+      message: 'should be a PostgreSQL URL like postgres://user:password@host:5432/db',
+    }),
+  ),
   DATA_FILE: z.preprocess(blankToUndefined, z.string().default('data/db.json')),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
@@ -215,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     e.OPENTACT_TOKEN,
     e.USERMGMT_TOKEN,
     e.SLYK_API_KEY,
+    databasePassword(e.DATABASE_URL),
   ]) {
     registerSecret(secret);
   }
@@ -245,8 +253,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
     archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
     dataFile: resolve(e.DATA_FILE),
+    databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** The password inside a PostgreSQL URL (a secret like the tokens). */
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const password = new URL(url).password;
+  return password ? decodeURIComponent(password) : undefined;
 }
 
 /** Reads `.env` (when present) into process.env, then parses process.env. */

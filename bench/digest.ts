@@ -25,7 +25,11 @@ export async function run(): Promise<Row[]> {
   for (let i = 0; i < ITERATIONS; i += 1) {
     const started = performance.now();
     const digest = selectDigest(records, now, { warningDays: 2 });
-    blocks = digestBlocks(digest, 'times in your time zone · schedule 0 9 * * * (UTC)');
+    blocks = digestBlocks(
+      digest,
+      'times in your time zone · schedule 0 9 * * * (UTC)',
+      (verb, id) => `${id}.${verb}`,
+    );
     times.push(performance.now() - started);
     text = digestText(digest);
   }
@@ -40,6 +44,7 @@ export async function run(): Promise<Row[]> {
     const notifier = new Notifier({
       client: new webApi.WebClient(SANDBOX.slackBotToken, { slackApiUrl: world.slack.url }),
       remember: async () => undefined,
+      seal: (verb, id) => `${id}.${verb}`,
       logger: createLogger('error'),
       clock: () => new Date(),
       auditChannel: undefined,

@@ -9,6 +9,7 @@ import { createSlykClient } from './providers/slyk.ts';
 import { createUserMgmtClient } from './providers/usermgmt.ts';
 import { createSlackApp, registerListeners } from './slack/app.ts';
 import { Authorizer } from './slack/authz.ts';
+import { Binder } from './slack/binding.ts';
 import { DialogMemory } from './slack/listeners/actions/container.ts';
 import { Notifier } from './slack/notifier.ts';
 import { Store } from './store/store.ts';
@@ -20,6 +21,8 @@ export type BotOptions = {
   schedule?: boolean;
   /** Minimum spacing of posts to one channel. */
   postIntervalMs?: number;
+  /** What the start-up checks (src/preflight.ts) learnt of each dependency; /health reports it. */
+  preflight?: { dependencies: Record<string, string> };
 };
 
 export type Bot = {
@@ -67,12 +70,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     mode: config.slack.mode,
     records: store.size,
     accepting: service.isAccepting,
+    ...(options.preflight ? { dependencies: options.preflight.dependencies } : {}),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   }));
   const { app } = slack;
+  // Buttons and dialogs are bound to what the bot rendered, under a key derived from the app's secret.
+  const binder = new Binder(
+    config.slack.signingSecret ?? config.slack.appToken ?? config.slack.botToken,
+  );
+  const seal = binder.seal.bind(binder);
   const notifier = new Notifier({
     client: app.client,
     remember: (id, where) => service.rememberSlack(id, where),
+    seal,
     logger,
     clock,
     auditChannel: config.digest.channel,
@@ -83,6 +93,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     service,
     clock,
     logger,
+    seal,
     post: (channel, text, blocks) => notifier.post(channel, text, blocks),
   });
   registerListeners(app, {
@@ -93,6 +104,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     notifier,
     authz: new Authorizer(config.admins, app.client, logger),
     dialogs: new DialogMemory(),
+    binder,
     postDigest: (by) => jobs.digest({ requestedBy: by }),
   });
 

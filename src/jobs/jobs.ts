@@ -6,6 +6,7 @@ import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import { selectDigest } from '../onboarding/digest.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
+import type { Seal } from '../slack/binding.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
 import { lastSlotAtOrBefore, localSlotKey, scheduleJob } from './schedule.ts';
 
@@ -21,6 +22,8 @@ export type JobsOptions = {
   service: OnboardingService;
   clock: Clock;
   logger: Logger;
+  /** Seals the digest's buttons to the records they act on. */
+  seal: Seal;
   /** Posts a message to a channel (paced and logged by the notifier). */
   post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
 };
@@ -79,6 +82,7 @@ export class Jobs {
     const blocks = digestBlocks(
       digest,
       `times in your time zone · schedule ${config.digest.cron} (${tz})`,
+      this.o.seal,
     );
     if (report && report.errors.length > 0) {
       blocks.splice(2, 0, {

@@ -18,6 +18,8 @@ export type SignOptions = {
   unsigned?: boolean;
   /** Slack's retry headers. */
   retryNum?: number;
+  /** Submit with this private_metadata instead of the view's (a tampered dialog). */
+  privateMetadata?: string;
 };
 
 export type DriverResponse = { status: number; body: unknown; text: string; ms: number };
@@ -136,7 +138,13 @@ export class SlackDriver {
         api_app_id: 'A0SANDBOX',
         token: 'deprecated-verification-token',
         trigger_id: this.slack.mintTriggerId({ userId, viewId }),
-        view: { ...view, state: { values } },
+        view: {
+          ...view,
+          state: { values },
+          ...(options.privateMetadata !== undefined
+            ? { private_metadata: options.privateMetadata }
+            : {}),
+        },
         response_urls: [],
         is_enterprise_install: false,
       },
@@ -235,7 +243,13 @@ export class SlackDriver {
         token: 'deprecated-verification-token',
         trigger_id: this.slack.mintTriggerId({ userId, viewId }),
         container: { type: 'view', view_id: viewId },
-        view: { ...view, state: { values } },
+        view: {
+          ...view,
+          state: { values },
+          ...(options.privateMetadata !== undefined
+            ? { private_metadata: options.privateMetadata }
+            : {}),
+        },
         actions: [{ type: 'plain_text_input', ...input, action_ts: String(Date.now() / 1000) }],
         is_enterprise_install: false,
       },

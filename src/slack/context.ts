@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
 import type { Authorizer } from './authz.ts';
+import type { Binder } from './binding.ts';
 import type { DialogMemory } from './listeners/actions/container.ts';
 import type { Notifier } from './notifier.ts';
 
@@ -15,6 +16,8 @@ export type SlackContext = {
   clock: Clock;
   authz: Authorizer;
   notifier: Notifier;
+  /** Seals and checks the record ids behind buttons and dialogs. */
+  binder: Binder;
   /** Clicked messages' blocks while a dialog about them is open. */
   dialogs: DialogMemory;
   /** Posts the digest now (the jobs module provides it). */

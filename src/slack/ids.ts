@@ -26,6 +26,9 @@ export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
 /** Each input's element action_id is `<block_id>_input`. */
 export const inputActionId = (blockId: InputBlockId) => `${blockId}_input` as const;
 
+/** What a sealed `private_metadata` belongs to (a dialog's seal does not open a modal's). */
+export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog' } as const;
+
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
 export const RESEND_INPUT = { channels: 'resend_channels' } as const;
 

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import type { OnboardingRecord } from '../onboarding/model.ts';
+import type { Seal } from './binding.ts';
 import { auditLine, resultBlocks, resultText, resultView } from './views/onboard.ts';
 
 /** Slack Web API errors that mean the bot's setup needs fixing, with the fix. */
@@ -28,6 +29,7 @@ export function slackErrorCode(error: unknown): string | undefined {
 export class Notifier {
   private readonly client: WebClient;
   /** Remembers where the requester's result message lives (the domain stores it). */
+  private readonly seal: Seal;
   private readonly remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -36,12 +38,14 @@ export class Notifier {
   constructor(options: {
     client: WebClient;
     remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
+    seal: Seal;
     logger: Logger;
     clock: Clock;
     auditChannel: string | undefined;
   }) {
     this.client = options.client;
     this.remember = options.remember;
+    this.seal = options.seal;
     this.log = options.logger;
     this.clock = options.clock;
     this.auditChannel = options.auditChannel;
@@ -54,7 +58,7 @@ export class Notifier {
     if (record.slack.viewId) {
       tasks.push(
         this.client.views
-          .update({ view_id: record.slack.viewId, view: resultView(record, now) })
+          .update({ view_id: record.slack.viewId, view: resultView(record, now, this.seal) })
           .catch((error) =>
             this.log.debug('could not update the modal (closed?)', errorFields(error)),
           ),
@@ -67,7 +71,7 @@ export class Notifier {
 
   /** Sends (or updates) the requester's result message. */
   async dmResult(record: OnboardingRecord): Promise<void> {
-    const blocks = resultBlocks(record, this.clock());
+    const blocks = resultBlocks(record, this.clock(), this.seal);
     const text = resultText(record);
     try {
       if (record.slack.channel && record.slack.ts) {

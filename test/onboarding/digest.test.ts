@@ -5,6 +5,7 @@ import type { DriftItem, OnboardingRecord } from '../../src/onboarding/model.ts'
 import { validateMessageBlocks } from '../../src/sandbox/slack.ts';
 import { digestBlocks, MESSAGE_BLOCK_LIMIT } from '../../src/slack/views/lists.ts';
 import { makeRecord } from '../helpers/records.ts';
+import { testSeal } from '../helpers/seal.ts';
 
 const NOW = new Date('2026-11-24T09:00:00Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
@@ -133,7 +134,7 @@ describe('selectDigest', () => {
     const again = selectDigest(copy, NOW, { warningDays: 2, since, upstreamDrift: upstream });
     expect(JSON.parse(JSON.stringify(again))).toEqual(JSON.parse(JSON.stringify(digest)));
     expect(copy).toEqual(records);
-    const blocks = digestBlocks(digest, 'UTC');
+    const blocks = digestBlocks(digest, 'UTC', testSeal);
     expect(validateMessageBlocks(blocks)).toEqual([]);
   });
 });
@@ -141,7 +142,7 @@ describe('selectDigest', () => {
 describe('digestBlocks', () => {
   test('an empty digest is one line under the header', () => {
     const digest = selectDigest([makeRecord({ state: 'accepted' })], NOW, { warningDays: 2 });
-    const blocks = digestBlocks(digest, 'UTC');
+    const blocks = digestBlocks(digest, 'UTC', testSeal);
     expect(validateMessageBlocks(blocks)).toEqual([]);
     const body = blocks.filter((b) => b.type === 'section');
     expect(body).toHaveLength(1);
@@ -153,7 +154,7 @@ describe('digestBlocks', () => {
     const records = Array.from({ length: 200 }, (_, i) => pending((i + 1) * 60_000));
     const digest = selectDigest(records, NOW, { warningDays: 2 });
     expect(digest.expiringSoon).toHaveLength(200);
-    const blocks = digestBlocks(digest, 'UTC');
+    const blocks = digestBlocks(digest, 'UTC', testSeal);
     expect(blocks.length).toBeLessThanOrEqual(MESSAGE_BLOCK_LIMIT);
     expect(validateMessageBlocks(blocks)).toEqual([]);
 
@@ -183,7 +184,11 @@ describe('digestBlocks', () => {
       ),
       ...Array.from({ length: 50 }, () => makeRecord({ drift: 'gone upstream' })),
     ];
-    const blocks = digestBlocks(selectDigest(records, NOW, { warningDays: 2 }), 'Europe/Berlin');
+    const blocks = digestBlocks(
+      selectDigest(records, NOW, { warningDays: 2 }),
+      'Europe/Berlin',
+      testSeal,
+    );
     expect(blocks.length).toBeLessThanOrEqual(MESSAGE_BLOCK_LIMIT);
     expect(validateMessageBlocks(blocks)).toEqual([]);
     expect(JSON.stringify(blocks)).toContain('/onboard list');

@@ -9,6 +9,7 @@ import {
   STATES,
 } from '../../onboarding/model.ts';
 import { isOpen } from '../../onboarding/policy.ts';
+import type { Seal } from '../binding.ts';
 import { CALLBACK, COMMAND } from '../ids.ts';
 import { context, divider, esc, header, plain, section, user } from './blocks.ts';
 import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
@@ -77,7 +78,7 @@ const expiryMs = (r: OnboardingRecord) =>
  * The daily digest. Items (each two blocks) are added section by section until
  * the message limit; the rest is summarised with a pointer to `/onboard list`.
  */
-export function digestBlocks(digest: Digest, timeZoneLabel: string): KnownBlock[] {
+export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal): KnownBlock[] {
   const now = digest.now;
   const counts = STATES.filter((s) => digest.counts[s] > 0)
     .map((s) => `${digest.counts[s]} ${s}`)
@@ -104,7 +105,7 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string): KnownBlock[
     }
     blocks.push(divider(), section(`*${title}* (${items.length})`));
     for (const item of items) {
-      const itemBlocksList = itemBlocks(item.record, now, item.extra);
+      const itemBlocksList = itemBlocks(item.record, now, seal, item.extra);
       if (blocks.length + itemBlocksList.length > limit) {
         omitted += 1;
         continue;
@@ -182,6 +183,7 @@ export function homeBlocks(
   recent: readonly OnboardingRecord[],
   digest: Digest | undefined,
   admins: string[],
+  seal: Seal,
 ): KnownBlock[] {
   if (!isAdmin || !digest) {
     return [
@@ -204,7 +206,7 @@ export function homeBlocks(
     if (list.length === 0) return;
     blocks.push(divider(), section(`*${title}* (${list.length})`));
     for (const record of list.slice(0, max)) {
-      const items = itemBlocks(record, now);
+      const items = itemBlocks(record, now, seal);
       if (blocks.length + items.length > limit) break;
       blocks.push(...items);
     }

@@ -7,6 +7,7 @@ import {
   STEP_LABEL,
   STEPS,
 } from '../../onboarding/model.ts';
+import type { Seal } from '../binding.ts';
 import { CALLBACK, INPUT, inputActionId, itemActionsBlockId } from '../ids.ts';
 import { actions, context, esc, header, plain, section } from './blocks.ts';
 import { deliveryLine, expiryText, recordButtons, statusBlocks } from './record.ts';
@@ -41,7 +42,8 @@ export function channelChoice(value: string | undefined): Channel[] | undefined 
 export function onboardModal(
   enabled: Channel[],
   defaults: ModalDefaults,
-  metadata: ModalMetadata = {},
+  /** Sealed `private_metadata` (Binder.sealMetadata), e.g. the record an Edit and retry corrects. */
+  privateMetadata = '',
   notice?: string,
 ): ModalView {
   const text = (
@@ -174,7 +176,7 @@ export function onboardModal(
     title: plain('Onboard a member', 24),
     submit: plain('Onboard', 24),
     close: plain('Cancel', 24),
-    private_metadata: JSON.stringify(metadata),
+    private_metadata: privateMetadata,
     blocks,
   };
 }
@@ -237,18 +239,18 @@ export function failureView(message: string): ModalView {
 }
 
 /** The modal's final state: the outcome of the pipeline. */
-export function resultView(record: OnboardingRecord, now: Date): ModalView {
+export function resultView(record: OnboardingRecord, now: Date, seal: Seal): ModalView {
   return {
     type: 'modal',
     callback_id: CALLBACK.progress,
     title: plain(record.state === 'failed' ? 'Onboarding failed' : 'Onboarding done', 24),
     close: plain('Close', 24),
-    blocks: resultBlocks(record, now),
+    blocks: resultBlocks(record, now, seal),
   };
 }
 
 /** Result of an onboarding for the requester (modal and DM). Never a secret. */
-export function resultBlocks(record: OnboardingRecord, now: Date): KnownBlock[] {
+export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): KnownBlock[] {
   const name = displayName(record.person);
   const blocks: KnownBlock[] = [];
   if (record.state === 'failed') {
@@ -274,7 +276,7 @@ export function resultBlocks(record: OnboardingRecord, now: Date): KnownBlock[] 
         `*Invite expires:* ${expiryText(record, now)}\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
     ),
   );
-  const buttons = recordButtons(record);
+  const buttons = recordButtons(record, seal);
   if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
   if (record.state === 'failed') {
     blocks.push(

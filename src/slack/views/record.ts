@@ -9,6 +9,7 @@ import {
   STEPS,
 } from '../../onboarding/model.ts';
 import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
+import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, context, esc, section, slackDate, user } from './blocks.ts';
 
@@ -60,29 +61,32 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
 }
 
 /** The buttons that make sense for a record in its state (policy.allowedActions). */
-export function recordButtons(record: OnboardingRecord): Button[] {
+export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   const id = record.id;
   const allowed = new Set(allowedActions(record));
   const buttons: Button[] = [];
   if (allowed.has('retry')) {
     const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
-    buttons.push(button(label, actionId(ACTION.retry, id), id, 'primary'));
+    buttons.push(button(label, actionId(ACTION.retry, id), seal(ACTION.retry, id), 'primary'));
   }
   if (allowed.has('amend'))
-    buttons.push(button('Edit and retry', actionId(ACTION.editRetry, id), id));
+    buttons.push(
+      button('Edit and retry', actionId(ACTION.editRetry, id), seal(ACTION.editRetry, id)),
+    );
   if (allowed.has('extend')) {
     buttons.push(
       button(
         'Extend',
         actionId(ACTION.extend, id),
-        id,
+        seal(ACTION.extend, id),
         record.state === 'pending' && !allowed.has('retry') ? 'primary' : undefined,
       ),
     );
   }
-  if (allowed.has('resend')) buttons.push(button('Resend', actionId(ACTION.resend, id), id));
+  if (allowed.has('resend'))
+    buttons.push(button('Resend', actionId(ACTION.resend, id), seal(ACTION.resend, id)));
   if (allowed.has('revoke'))
-    buttons.push(button('Revoke', actionId(ACTION.revoke, id), id, 'danger'));
+    buttons.push(button('Revoke', actionId(ACTION.revoke, id), seal(ACTION.revoke, id), 'danger'));
   return buttons;
 }
 
@@ -92,33 +96,25 @@ const failedLabels = (record: OnboardingRecord) =>
     .join(' + ');
 
 /** An item: a section and its buttons, with block ids that let an action replace them in place. */
-export function itemBlocks(record: OnboardingRecord, now: Date, extra?: string): KnownBlock[] {
+export function itemBlocks(
+  record: OnboardingRecord,
+  now: Date,
+  seal: Seal,
+  extra?: string,
+): KnownBlock[] {
   const blocks: KnownBlock[] = [
     section(
       extra ? `${summaryLine(record, now)}\n${extra}` : summaryLine(record, now),
       itemBlockId(record.id),
     ),
   ];
-  const buttons = recordButtons(record);
+  const buttons = recordButtons(record, seal);
   if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
   return blocks;
 }
 
-/** Replaces an item after an action: who did what and when, so nobody acts twice. */
-export function actedItemBlocks(
-  record: OnboardingRecord,
-  now: Date,
-  by: string,
-  what: string,
-): KnownBlock[] {
-  return [
-    ...itemBlocks(record, now),
-    context(`${user(by)} ${esc(what)} · ${slackDate(now.toISOString())}`),
-  ];
-}
-
 /** Every step and delivery of one onboarding, with its audit trail. */
-export function statusBlocks(record: OnboardingRecord, now: Date): KnownBlock[] {
+export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): KnownBlock[] {
   const steps = STEPS.map((name) => {
     const step = record.steps[name];
     const icon = {
@@ -143,7 +139,7 @@ export function statusBlocks(record: OnboardingRecord, now: Date): KnownBlock[] 
         `• ${slackDate(entry.at)} ${user(entry.by)} ${esc(entry.action.replace(/_/g, ' '))}${entry.detail ? `: ${esc(entry.detail)}` : ''}`,
     );
   return [
-    ...itemBlocks(record, now),
+    ...itemBlocks(record, now, seal),
     section(
       `*E-mail:* ${esc(record.person.email)}   *Mobile:* ${esc(record.person.phone)}\n` +
         `*Requested:* ${slackDate(record.createdAt)} by ${user(record.requestedBy)}` +

@@ -1,3 +1,4 @@
+import { METADATA_KIND } from '../../ids.ts';
 import { onboardModal, UPSTREAM_FIELD_TO_INPUT } from '../../views/onboard.ts';
 import { openDialog } from './container.ts';
 import type { ButtonListener } from './index.ts';
@@ -29,7 +30,7 @@ export const editRetry: ButtonListener = async (ctx, c) => {
         channels: record.channels,
         ...(record.note ? { note: record.note } : {}),
       },
-      { retryOf: record.id },
+      ctx.binder.sealMetadata(METADATA_KIND.onboard, { retryOf: record.id }),
       `Opentact refused: ${problems}. Correct it and submit again.`,
     ),
   );

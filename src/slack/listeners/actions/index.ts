@@ -29,15 +29,31 @@ export function register(app: App, ctx: SlackContext): void {
       actionPattern(verb),
       async ({ ack, body, action, client, respond }) => {
         await ack();
+        const recordId = ctx.binder.open(verb, action.action_id, action.value);
         const clicked: Clicked = {
           userId: body.user.id,
-          recordId: action.value ?? '',
+          recordId: recordId ?? '',
           container: containerOf(body),
           blocks: (body.message?.blocks as KnownBlock[] | undefined) ?? undefined,
           triggerId: body.trigger_id,
           inModal: body.view?.type === 'modal',
           client,
         };
+        if (recordId === undefined) {
+          ctx.logger.warn('refused a click on a button the bot did not render', {
+            user: clicked.userId,
+            action: verb,
+          });
+          await tellPrivately(
+            ctx,
+            client,
+            clicked.container,
+            clicked.userId,
+            ':warning: That button could not be verified; nothing was done.',
+            respond,
+          );
+          return;
+        }
         if (!(await ctx.authz.isAllowed(clicked.userId))) {
           const text = refusalText(ctx.authz.adminList);
           await tellPrivately(ctx, client, clicked.container, clicked.userId, text, respond);

@@ -43,6 +43,7 @@ export async function applyOutcome(
   }
   const { record } = outcome;
   const now = ctx.clock();
+  const seal = ctx.binder.seal.bind(ctx.binder);
   const what = outcome.noop ? outcome.summary : `${args.verb}`;
   const container = args.container;
   if (container) {
@@ -69,7 +70,7 @@ export async function applyOutcome(
       container.viewId === record.slack.viewId
     ) {
       await client.views
-        .update({ view_id: record.slack.viewId, view: resultView(record, now) })
+        .update({ view_id: record.slack.viewId, view: resultView(record, now, seal) })
         .catch(() => undefined);
     }
   }
@@ -85,6 +86,7 @@ async function updateContainer(
   clickedBlocks: KnownBlock[] | undefined,
 ): Promise<void> {
   const now = ctx.clock();
+  const seal = ctx.binder.seal.bind(ctx.binder);
   const acted = context(`${user(by)} ${esc(what)} · ${slackDate(now.toISOString())}`);
   if (container.kind === 'view') {
     if (container.home) {
@@ -97,12 +99,12 @@ async function updateContainer(
   }
   let blocks: KnownBlock[] | undefined;
   if (container.ts && container.ts === record.slack.ts) {
-    blocks = [...resultBlocks(record, now), acted];
+    blocks = [...resultBlocks(record, now, seal), acted];
   } else {
     const source = clickedBlocks;
     if (source)
       blocks = replaceItem(source, record, [
-        ...itemBlocks(record, now),
+        ...itemBlocks(record, now, seal),
         { ...acted, block_id: `acted:${record.id}` },
       ]);
   }

@@ -1,3 +1,4 @@
+import { METADATA_KIND } from '../../ids.ts';
 import { resendDialog } from '../../views/dialogs.ts';
 import { openDialog } from './container.ts';
 import type { ButtonListener } from './index.ts';
@@ -24,7 +25,14 @@ export const resend: ButtonListener = async (ctx, c) => {
   }
   const opened = await openDialog(
     c,
-    resendDialog(record, channels, JSON.stringify({ recordId: record.id, container: c.container })),
+    resendDialog(
+      record,
+      channels,
+      ctx.binder.sealMetadata(METADATA_KIND.dialog, {
+        recordId: record.id,
+        container: c.container,
+      }),
+    ),
   );
   if (opened.view?.id && c.blocks) ctx.dialogs.remember(opened.view.id, c.blocks);
 };

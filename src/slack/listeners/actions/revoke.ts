@@ -1,3 +1,4 @@
+import { METADATA_KIND } from '../../ids.ts';
 import { slackDate, user } from '../../views/blocks.ts';
 import { revokeDialog } from '../../views/dialogs.ts';
 import { openDialog } from './container.ts';
@@ -17,7 +18,10 @@ export const revoke: ButtonListener = async (ctx, c) => {
     await tellPrivately(ctx, c.client, c.container, c.userId, `Already revoked${when}.`);
     return;
   }
-  const metadata = JSON.stringify({ recordId: record.id, container: c.container });
+  const metadata = ctx.binder.sealMetadata(METADATA_KIND.dialog, {
+    recordId: record.id,
+    container: c.container,
+  });
   const opened = await openDialog(
     c,
     revokeDialog(record, metadata, ctx.config.opentact.sipDomain !== undefined),

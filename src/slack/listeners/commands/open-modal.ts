@@ -1,7 +1,7 @@
 import type { SlackContext } from '../../context.ts';
 import { refusalText, refusalView } from '../../views/lists.ts';
 import { onboardModal } from '../../views/onboard.ts';
-import { yieldToIo } from '../views/metadata.ts';
+import { yieldToIo } from '../io.ts';
 import type { CommandArgs } from './index.ts';
 
 /** `/onboard`: the modal. The trigger expires about 3 s after the command: views.open comes first. */

@@ -24,6 +24,6 @@ export const status: Subcommand = async (ctx, { respond }, words) => {
   await respond({
     response_type: 'ephemeral',
     text: `Onboarding of ${record.person.login}`,
-    blocks: statusBlocks(record, ctx.clock()),
+    blocks: statusBlocks(record, ctx.clock(), ctx.binder.seal.bind(ctx.binder)),
   });
 };

@@ -5,11 +5,11 @@ import type { Amendment } from '../../../onboarding/service.ts';
 import { ActionRefused, describeError } from '../../../onboarding/service.ts';
 import { StoreClosedError } from '../../../store/store.ts';
 import type { SlackContext } from '../../context.ts';
-import { INPUT } from '../../ids.ts';
+import { INPUT, METADATA_KIND } from '../../ids.ts';
 import { validateModal } from '../../validation.ts';
 import { refusalView } from '../../views/lists.ts';
 import { failureView, type ModalMetadata, progressView } from '../../views/onboard.ts';
-import { parseMetadata, yieldToIo } from './metadata.ts';
+import { yieldToIo } from '../io.ts';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
@@ -32,7 +32,18 @@ export async function onboardSubmission(
     await ack({ response_action: 'errors', errors: result.errors });
     return;
   }
-  const metadata = parseMetadata<ModalMetadata>(view.private_metadata);
+  // A correction names the failed record it corrects; the id must be the one the bot sealed.
+  const metadata: ModalMetadata | undefined = view.private_metadata
+    ? ctx.binder.openMetadata<ModalMetadata>(METADATA_KIND.onboard, view.private_metadata)
+    : {};
+  if (!metadata || (metadata.retryOf !== undefined && typeof metadata.retryOf !== 'string')) {
+    ctx.logger.warn('refused a submission whose metadata the bot did not write', { user: userId });
+    await ack({
+      response_action: 'update',
+      view: failureView('This form could not be verified. Open it again with /onboard.'),
+    });
+    return;
+  }
   const { input } = result;
   const clash = await ctx.service.loginInUse(input.person.login, {
     id: metadata.retryOf,

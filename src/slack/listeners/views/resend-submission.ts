@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { CHANNELS, type Channel } from '../../../onboarding/model.ts';
 import type { SlackContext } from '../../context.ts';
-import { RESEND_INPUT } from '../../ids.ts';
+import { METADATA_KIND, RESEND_INPUT } from '../../ids.ts';
 import { refusalView } from '../../views/lists.ts';
+import { failureView } from '../../views/onboard.ts';
 import { applyOutcome } from '../actions/report.ts';
-import { parseMetadata } from './metadata.ts';
 import type { DialogMetadata } from './revoke-submission.ts';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
@@ -19,7 +19,18 @@ export async function resendSubmission(
     await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
     return;
   }
-  const metadata = parseMetadata<DialogMetadata>(view.private_metadata);
+  const metadata = ctx.binder.openMetadata<DialogMetadata>(
+    METADATA_KIND.dialog,
+    view.private_metadata,
+  );
+  if (typeof metadata?.recordId !== 'string' || !metadata.container) {
+    ctx.logger.warn('refused a dialog whose metadata the bot did not write', { user: userId });
+    await ack({
+      response_action: 'update',
+      view: failureView('This dialog could not be verified; nothing was done.'),
+    });
+    return;
+  }
   const selected =
     view.state.values[RESEND_INPUT.channels]?.[`${RESEND_INPUT.channels}_input`]
       ?.selected_options ?? [];
@@ -36,10 +47,10 @@ export async function resendSubmission(
   await ack();
   await applyOutcome(ctx, client, {
     userId,
-    recordId: metadata.recordId ?? '',
+    recordId: metadata.recordId,
     container: metadata.container,
     blocks: ctx.dialogs.take(view.id),
-    run: () => ctx.service.resend(metadata.recordId ?? '', userId, channels),
+    run: () => ctx.service.resend(metadata.recordId, userId, channels),
     verb: 'resent the invitation',
   });
 }

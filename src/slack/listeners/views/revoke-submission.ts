@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { RevokeMode } from '../../../onboarding/service.ts';
 import type { SlackContext } from '../../context.ts';
-import { REVOKE_INPUT } from '../../ids.ts';
+import { METADATA_KIND, REVOKE_INPUT } from '../../ids.ts';
 import { refusalView } from '../../views/lists.ts';
+import { failureView } from '../../views/onboard.ts';
 import type { Container } from '../actions/container.ts';
 import { applyOutcome } from '../actions/report.ts';
-import { parseMetadata } from './metadata.ts';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 export type DialogMetadata = { recordId: string; container: Container };
@@ -20,17 +20,28 @@ export async function revokeSubmission(
     await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
     return;
   }
-  const metadata = parseMetadata<DialogMetadata>(view.private_metadata);
+  const metadata = ctx.binder.openMetadata<DialogMetadata>(
+    METADATA_KIND.dialog,
+    view.private_metadata,
+  );
+  if (typeof metadata?.recordId !== 'string' || !metadata.container) {
+    ctx.logger.warn('refused a dialog whose metadata the bot did not write', { user: userId });
+    await ack({
+      response_action: 'update',
+      view: failureView('This dialog could not be verified; nothing was done.'),
+    });
+    return;
+  }
   const selected =
     view.state.values[REVOKE_INPUT.mode]?.[`${REVOKE_INPUT.mode}_input`]?.selected_option?.value;
   const mode: RevokeMode = selected === 'deactivate' || selected === 'remove' ? selected : 'keep';
   await ack();
   await applyOutcome(ctx, client, {
     userId,
-    recordId: metadata.recordId ?? '',
+    recordId: metadata.recordId,
     container: metadata.container,
     blocks: ctx.dialogs.take(view.id),
-    run: () => ctx.service.revoke(metadata.recordId ?? '', userId, mode),
+    run: () => ctx.service.revoke(metadata.recordId, userId, mode),
     verb: 'revoked the invitation',
   });
 }

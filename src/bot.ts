@@ -31,7 +31,7 @@ export type Bot = {
   service: OnboardingService;
   jobs: Jobs;
   notifier: Notifier;
-  /** The HTTP port in HTTP mode. */
+  /** The HTTP port: /slack/events in HTTP mode, /health in both. */
   port: number | undefined;
   /** Stop taking work, finish or record in-flight steps, flush the store. */
   stop(timeoutMs?: number): Promise<void>;
@@ -117,7 +117,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   }
   const channels = service.enabledChannels();
   logger.info(
-    `bot ready in ${config.slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on port ${port}`}; ` +
+    `bot ready in ${config.slack.mode === 'socket' ? `Socket Mode (health on port ${port})` : `HTTP mode on port ${port}`}; ` +
       `invitations by ${channels.length ? channels.join(' and ') : 'no channel (SMS and e-mail both disabled)'}; ` +
       `data in ${config.dataFile}`,
     { startupMs: Date.now() - startedAt },

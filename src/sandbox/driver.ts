@@ -165,7 +165,7 @@ export class SlackDriver {
     where:
       | { channel: string; ts: string; ephemeral?: boolean; blocks?: unknown[] }
       | { viewId: string },
-    options: SignOptions = {},
+    options: SignOptions & { actionTs?: string } = {},
   ) {
     const action = {
       type: 'button',
@@ -173,7 +173,8 @@ export class SlackDriver {
       block_id: button.block_id ?? 'b',
       value: button.value,
       text: { type: 'plain_text', text: 'button' },
-      action_ts: String(Date.now() / 1000),
+      // The same action_ts twice is what a double click or Slack's retry looks like.
+      action_ts: options.actionTs ?? String(Date.now() / 1000),
     };
     const base = {
       type: 'block_actions',

@@ -9,12 +9,15 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { errorFields } from '../log.ts';
 import type { SlackContext } from './context.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { createFrontDoor } from './front-door.ts';
 import * as actions from './listeners/actions/index.ts';
 import * as commands from './listeners/commands/index.ts';
 import * as events from './listeners/events/index.ts';
 import * as views from './listeners/views/index.ts';
+import { oncePerClick } from './middleware/once-per-click.ts';
+import { payloadGuard } from './middleware/payload-guard.ts';
 
 /** Every listener, registered on the app once the context exists. */
 export function registerListeners(app: App, ctx: SlackContext): void {
@@ -23,7 +26,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
 
 export type SlackApp = {
   app: App;
-  /** Starts the receiver; resolves with the HTTP port in HTTP mode. */
+  /** Starts the HTTP server (and Socket Mode); resolves with the HTTP port. */
   start(): Promise<number | undefined>;
   /** Stops taking requests and waits (up to `timeoutMs`) for listener work in progress. */
   stop(timeoutMs?: number): Promise<void>;
@@ -60,28 +63,20 @@ export function createSlackApp(
           logger: boltLogger,
           processBeforeResponse: false,
           unhandledRequestTimeoutMillis: 2_900,
-          customRoutes: [
-            {
-              path: '/health',
-              method: ['GET'],
-              handler: (_req, res) => {
-                res.writeHead(200, { 'content-type': 'application/json' });
-                res.end(JSON.stringify({ ok: true, ...health() }));
-              },
-            },
-          ],
         });
   const app = new App({
     token: config.slack.botToken,
     receiver,
     logger: boltLogger,
     clientOptions,
+    extendedErrorHandler: true,
   });
+  // Before anything else: a payload our listeners cannot read is acked and dropped (Socket Mode;
+  // in HTTP mode the front door refuses it with a 400 before Bolt sees it).
+  app.use(payloadGuard(logger));
+  app.use(oncePerClick(logger));
   // Listener errors reach one handler that logs once; listeners tell the user themselves.
-  app.error(async (error) => {
-    const original = (error as { original?: unknown }).original ?? error;
-    logger.error('unhandled error in a Slack listener', errorFields(original));
-  });
+  registerErrorHandler(app, logger);
   // Every request's listener work (which goes on after the ack) is tracked, so
   // that a shutdown can let it finish instead of cutting a report in half.
   const inFlight = new Set<Promise<unknown>>();
@@ -97,16 +92,31 @@ export function createSlackApp(
   return {
     app,
     async start() {
-      if (config.slack.mode === 'socket') {
-        await app.start();
-        return undefined;
-      }
-      httpServer = (await app.start(config.slack.port)) as Server;
-      return (httpServer.address() as AddressInfo).port;
+      // One HTTP server in both modes: /health always, /slack/events in HTTP mode (through the front door).
+      httpServer = createFrontDoor({
+        logger,
+        health,
+        ...(receiver instanceof HTTPReceiver
+          ? {
+              slack: {
+                signingSecret: config.slack.signingSecret!,
+                listener: receiver.requestListener,
+              },
+            }
+          : {}),
+      });
+      const server = httpServer;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.slack.port, () => resolve());
+      });
+      if (config.slack.mode === 'socket') await app.start();
+      return (server.address() as AddressInfo).port;
     },
     async stop(timeoutMs = 5_000) {
-      await app.stop().catch(() => undefined);
-      if (httpServer) httpServer.closeIdleConnections?.();
+      if (config.slack.mode === 'socket') await app.stop().catch(() => undefined);
+      httpServer?.close();
+      httpServer?.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...inFlight]),
@@ -115,7 +125,7 @@ export function createSlackApp(
         }),
       ]);
       clearTimeout(timer);
-      if (httpServer) httpServer.closeAllConnections?.();
+      httpServer?.closeAllConnections();
     },
   };
 }

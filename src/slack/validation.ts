@@ -1,4 +1,7 @@
+import anyAscii from 'any-ascii';
+import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js';
 import { z } from 'zod';
+import { LIFETIME_DAYS } from '../onboarding/limits.ts';
 import type { Channel, Person } from '../onboarding/model.ts';
 import { INPUT, type InputBlockId, inputActionId } from './ids.ts';
 import { channelChoice } from './views/onboard.ts';
@@ -10,12 +13,54 @@ import { channelChoice } from './views/onboard.ts';
  * create, phone [3..16] digits) and E.164 for the mobile number.
  */
 
+const INTERNATIONAL =
+  'Use the international format: +, country code and number (e.g. +4915112345678).';
+
+/**
+ * A mobile number as typed → E.164, or the field error to show.
+ *
+ * Decision: `isPossible()` (the length fits the country's plan), not `isValid()` (the number lies
+ * in an allocated range). The fictional ranges the demo and tests use, such as Ofcom's drama
+ * range +44 7700 900xxx, are not "valid", and whether a real number reaches a phone is the SMS
+ * provider's to say. libphonenumber drops a trunk prefix written "(0)" where the country has
+ * one (+49 (0)151 12345678 → +4915112345678) and keeps it where it belongs to the number
+ * (Italy). `00` for `+` is accepted; letters and extensions are not (an SMS has no extension).
+ */
+export function toE164(raw: string): { number: string } | { error: string } {
+  const typed = raw.trim().replace(/^00(?=[1-9])/, '+');
+  if (!typed.startsWith('+')) return { error: INTERNATIONAL };
+  if (/[^\d\s()./+-]/.test(typed) || typed.lastIndexOf('+') > 0) {
+    return { error: `Use only digits, spaces and ( ) - . / after the +. ${INTERNATIONAL}` };
+  }
+  const parsed = parsePhoneNumberFromString(typed);
+  const code = parsed ? `+${parsed.countryCallingCode}` : '';
+  switch (validatePhoneNumberLength(typed)) {
+    case 'INVALID_COUNTRY':
+      return { error: `No country has this calling code. ${INTERNATIONAL}` };
+    case 'NOT_A_NUMBER':
+      return { error: INTERNATIONAL };
+    case 'TOO_SHORT':
+      return { error: `This number is too short for ${code || 'its country code'}.` };
+    case 'TOO_LONG':
+      return { error: `This number is too long for ${code || 'its country code'}.` };
+    case 'INVALID_LENGTH':
+      return { error: `No number under ${code || 'this country code'} has this many digits.` };
+  }
+  // Sanity beyond the length table: E.164 is at most 15 digits, no leading 0 after the +.
+  if (!parsed?.isPossible() || !/^\+[1-9]\d{2,14}$/.test(parsed.number)) {
+    return { error: `This is not a possible mobile number. ${INTERNATIONAL}` };
+  }
+  return { number: parsed.number };
+}
+
 const name = (what: string) =>
   z
     .string({ message: `Enter the ${what}.` })
     .trim()
     .min(1, { message: `Enter the ${what}.` })
     .max(24, { message: `The ${what} can be at most 24 characters (Opentact's limit).` });
+
+const days = (n: number) => `${n} ${n === 1 ? 'day' : 'days'}`;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 
@@ -29,15 +74,12 @@ export const ModalSchema = z.object({
     .max(80, { message: "The e-mail can be at most 80 characters (Opentact's limit)." })
     .regex(EMAIL, { message: 'This is not an e-mail address: use the form name@example.com.' })
     .transform((value) => value.toLowerCase()),
-  [INPUT.phone]: z
-    .string({ message: 'Enter the mobile number.' })
-    .transform((value) => value.replace(/[\s()./-]/g, ''))
-    .pipe(
-      z.string().regex(/^\+[1-9]\d{2,14}$/, {
-        message:
-          'Use the international format: +, country code and number, 3–15 digits (e.g. +4915112345678).',
-      }),
-    ),
+  [INPUT.phone]: z.string({ message: 'Enter the mobile number.' }).transform((value, ctx) => {
+    const result = toE164(value);
+    if ('number' in result) return result.number;
+    ctx.addIssue({ code: 'custom', message: result.error });
+    return z.NEVER;
+  }),
   [INPUT.login]: z
     .string()
     .trim()
@@ -52,8 +94,10 @@ export const ModalSchema = z.object({
   [INPUT.lifetime]: z.coerce
     .number({ message: 'Enter a number of days.' })
     .int({ message: 'Enter a whole number of days.' })
-    .min(1, { message: 'The invite must live at least 1 day.' })
-    .max(90, { message: 'The invite can live at most 90 days.' }),
+    .min(LIFETIME_DAYS.min, {
+      message: `The invite must live at least ${days(LIFETIME_DAYS.min)}.`,
+    })
+    .max(LIFETIME_DAYS.max, { message: `The invite can live at most ${days(LIFETIME_DAYS.max)}.` }),
   [INPUT.channels]: z.string().optional(),
   [INPUT.note]: z
     .string()
@@ -87,26 +131,67 @@ export function readModal(values: StateValues): Record<InputBlockId, string | un
   >;
 }
 
-/** Suggests a SIP login from the name: `ada.lovelace`, padded or clipped to 7–15 characters. */
-export function suggestLogin(firstName: string, lastName: string): string {
-  const clean = (s: string) =>
-    s
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '');
-  let login = [clean(firstName), clean(lastName)].filter(Boolean).join('.');
-  if (login.length > 15) login = `${clean(firstName).slice(0, 1)}.${clean(lastName)}`.slice(0, 15);
-  while (login.length < 7) login += '0';
-  return login.replace(/\.$/, '0');
+/** Opentact's SIP login on create: 7–15 of [a-z0-9._-] (document 001). */
+const LOGIN = { min: 7, max: 15 } as const;
+/** When a name leaves nothing usable (emoji only, say). */
+const FALLBACK_LOGIN = 'new.user';
+
+/** A name part as login letters: any script transliterated to ASCII (Иван → ivan, 李 → li). */
+function loginPart(name: string): string {
+  return anyAscii(name)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
+}
+
+/**
+ * Suggests a SIP login from the name: `ada.lovelace`, `ivan.petrov` for Иван Петров,
+ * `li.xiaolong` for 李 小龙; clipped to `a.lovelace…` past 15 characters, padded with 0 below 7,
+ * never empty or all zeros. With `taken` (e.g. "a record already has this login"), a taken
+ * suggestion gets the first free short suffix: `ada.lovelace2`, `ada.lovelace3`, … (withSuffix).
+ */
+export function suggestLogin(
+  firstName: string,
+  lastName: string,
+  taken?: (login: string) => boolean,
+): string {
+  const first = loginPart(firstName);
+  const last = loginPart(lastName);
+  let login = first && last ? `${first}.${last}` : first || last;
+  if (login.length > LOGIN.max && first && last) login = `${first.slice(0, 1)}.${last}`;
+  login = login.slice(0, LOGIN.max).replace(/[._-]+$/, '');
+  if (!/[a-z1-9]/.test(login)) login = FALLBACK_LOGIN;
+  login = login.padEnd(LOGIN.min, '0');
+  if (!taken?.(login)) return login;
+  for (let n = 2; n < 1000; n += 1) {
+    const candidate = withSuffix(login, n);
+    if (!taken(candidate)) return candidate;
+  }
+  return login; // 998 namesakes: let Opentact's "login already exists" say so
+}
+
+/** `login` with the number `n` appended, clipped so the result stays within 15 characters. */
+export function withSuffix(login: string, n: number): string {
+  const suffix = String(n);
+  const base = login
+    .slice(0, LOGIN.max - suffix.length)
+    .replace(/[._-]+$/, '')
+    .padEnd(LOGIN.min - suffix.length, '0');
+  return `${base}${suffix}`;
 }
 
 export type ModalResult =
   | { ok: true; input: ModalInput }
   | { ok: false; errors: Partial<Record<InputBlockId, string>> };
 
-/** Validates a submission against the schema and the configured channels. */
-export function validateModal(values: StateValues, enabled: Channel[]): ModalResult {
+/**
+ * Validates a submission against the schema and the configured channels. An empty login becomes
+ * the suggestion, suffixed while `options.loginTaken` says it is in use.
+ */
+export function validateModal(
+  values: StateValues,
+  enabled: Channel[],
+  options: { loginTaken?: (login: string) => boolean } = {},
+): ModalResult {
   const raw = readModal(values);
   const parsed = ModalSchema.safeParse(raw);
   const errors: Partial<Record<InputBlockId, string>> = {};
@@ -136,7 +221,7 @@ export function validateModal(values: StateValues, enabled: Channel[]): ModalRes
         lastName: last,
         email: data[INPUT.email],
         phone: data[INPUT.phone],
-        login: data[INPUT.login] || suggestLogin(first, last),
+        login: data[INPUT.login] || suggestLogin(first, last, options.loginTaken),
       },
       lifetimeDays: data[INPUT.lifetime],
       channels,

@@ -112,3 +112,23 @@ describe('bound buttons', () => {
     expect(h.bot.store.all()).toHaveLength(records);
   });
 });
+
+describe('one action per click', () => {
+  test('the same click arriving twice (a double click, a retry) extends once', async () => {
+    const extendA = findButton(dmOf(a).blocks, 'extend:')!;
+    const route = '/sip/connection/:sip_connection_uuid/invites/:uuid';
+    const patches = h.world.opentact.server.callsTo('PATCH', route).length;
+    const click = { actionTs: '1764582000.000100' };
+    const [first, second] = await Promise.all([
+      h.driver.click(SANDBOX.admin, extendA, where(a), click),
+      h.driver.click(SANDBOX.admin, extendA, where(a), click),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    await eventually(() => h.world.opentact.server.callsTo('PATCH', route).length > patches);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.world.opentact.server.callsTo('PATCH', route)).toHaveLength(patches + 1);
+    // A new click (another action_ts) acts again.
+    await h.driver.click(SANDBOX.admin, extendA, where(a));
+    await eventually(() => h.world.opentact.server.callsTo('PATCH', route).length === patches + 2);
+  });
+});

@@ -14,7 +14,12 @@ afterEach(async () => {
 describe('Socket Mode', () => {
   test('connects with the app token and runs /onboard → submission → result → Extend', async () => {
     s = await startSandboxSession({ socketMode: true });
-    expect(s.bot.port).toBeUndefined();
+    // Socket Mode has /health too (an HTTP listener on PORT), and no /slack/events.
+    const health = await fetch(`http://127.0.0.1:${s.bot.port}/health`);
+    expect(await health.json()).toMatchObject({ ok: true, mode: 'socket' });
+    expect(
+      (await fetch(`http://127.0.0.1:${s.bot.port}/slack/events`, { method: 'POST' })).status,
+    ).toBe(404);
     expect(s.world.slack.callsTo('apps.connections.open')).toHaveLength(1);
     expect(s.world.slack.socketConnections()).toBe(1);
 

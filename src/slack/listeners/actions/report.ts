@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { errorFields } from '../../../log.ts';
 import { displayName, type OnboardingRecord } from '../../../onboarding/model.ts';
 import { type ActionOutcome, ActionRefused, describeError } from '../../../onboarding/service.ts';
+import { UpstreamError } from '../../../providers/http.ts';
 import type { SlackContext } from '../../context.ts';
 import { homeFor } from '../../home.ts';
 import { isItemBlock } from '../../ids.ts';
@@ -32,7 +33,10 @@ export async function applyOutcome(
   try {
     outcome = await args.run();
   } catch (error) {
-    if (!(error instanceof ActionRefused))
+    // A refusal or an upstream failure is an answer for the clicker; anything else is a bug
+    // for the one error handler.
+    if (!(error instanceof ActionRefused || error instanceof UpstreamError)) throw error;
+    if (error instanceof UpstreamError)
       ctx.logger.warn(`action failed: ${args.verb}`, errorFields(error));
     const text =
       error instanceof ActionRefused

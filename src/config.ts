@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import type { LogLevel } from './log.ts';
+import { LIFETIME_DAYS } from './onboarding/limits.ts';
 import { registerSecret } from './redact.ts';
 
 /**
@@ -39,6 +40,8 @@ export type Config = {
   /** When set, records live in PostgreSQL (several bot processes may share it) instead of DATA_FILE. */
   databaseUrl: string | undefined;
   logLevel: LogLevel;
+  /** Accepted but worth a line in the start log (e.g. a digest more often than hourly). */
+  warnings: string[];
 };
 
 export class ConfigError extends Error {
@@ -56,6 +59,8 @@ const blankToUndefined = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 const optional = (schema: z.ZodString) => z.preprocess(blankToUndefined, schema.optional());
+/** Blank counts as unset, so an empty line in .env says "is required: …", not a format error. */
+const required = <S extends z.ZodType>(schema: S) => z.preprocess(blankToUndefined, schema);
 
 const url = (what: string) =>
   z
@@ -66,23 +71,28 @@ const url = (what: string) =>
     })
     .transform((value) => value.replace(/\/+$/, ''));
 
-const positiveInt = (what: string, def: number, max: number) =>
+/** `1 day`, `90 days`. */
+const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+const positiveInt = (unit: string, def: number, max: number, min = 1, why = '') =>
   z.preprocess(
     blankToUndefined,
     z.coerce
-      .number({ message: `should be a whole number of ${what}` })
-      .int({ message: `should be a whole number of ${what}` })
-      .min(1, { message: `should be at least 1 ${what}` })
-      .max(max, { message: `should be at most ${max} ${what}` })
+      .number({ message: `should be a whole number of ${unit}s` })
+      .int({ message: `should be a whole number of ${unit}s` })
+      .min(min, { message: `should be at least ${count(min, unit)}${why}` })
+      .max(max, { message: `should be at most ${count(max, unit)}${why}` })
       .default(def),
   );
 
 const slackId = /^[UW][A-Z0-9]{2,}$/;
 
 const EnvSchema = z.object({
-  SLACK_BOT_TOKEN: z
-    .string({ message: 'is required: the bot token (xoxb-…) from OAuth & Permissions' })
-    .regex(/^xoxb-/, { message: 'should be a bot token starting with xoxb-' }),
+  SLACK_BOT_TOKEN: required(
+    z
+      .string({ message: 'is required: the bot token (xoxb-…) from OAuth & Permissions' })
+      .regex(/^xoxb-/, { message: 'should be a bot token starting with xoxb-' }),
+  ),
   SLACK_SIGNING_SECRET: optional(
     z.string().regex(/^[A-Za-z0-9]{16,}$/, {
       message: 'should be the signing secret from Basic Information (letters and digits)',
@@ -108,14 +118,17 @@ const EnvSchema = z.object({
     blankToUndefined,
     url('the Opentact REST API').default('https://api.opentact.org/rest'),
   ),
-  OPENTACT_TOKEN: z
-    .string({ message: 'is required: the Opentact JWT sent as X-Auth-Token' })
-    .min(1, { message: 'is required: the Opentact JWT sent as X-Auth-Token' }),
-  OPENTACT_SIP_CONNECTION_UUID: z
-    .string({ message: 'is required: the UUID of the SIP connection new users join' })
-    .regex(UUID, {
-      message: 'should be a lower-case UUID like 66eb0a8a-571e-41b1-8f50-4d97275cfab7',
-    }),
+  OPENTACT_TOKEN: required(
+    z.string({ message: 'is required: the Opentact JWT sent as X-Auth-Token' }),
+  ),
+  // Opentact's UUIDs are lower-case; one pasted in upper case is the same UUID.
+  OPENTACT_SIP_CONNECTION_UUID: required(
+    z
+      .string({ message: 'is required: the UUID of the SIP connection new users join' })
+      .trim()
+      .toLowerCase()
+      .regex(UUID, { message: 'should be a UUID like 66eb0a8a-571e-41b1-8f50-4d97275cfab7' }),
+  ),
   OPENTACT_SIP_DOMAIN: optional(
     z
       .string()
@@ -147,8 +160,13 @@ const EnvSchema = z.object({
     blankToUndefined,
     z
       .string()
+      .trim()
       .refine((value) => cron.validate(value), {
         message: 'should be a cron expression like "0 9 * * *" (minute hour day month weekday)',
+      })
+      .superRefine((value, ctx) => {
+        const problem = secondsProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default('0 9 * * *'),
   ),
@@ -159,9 +177,15 @@ const EnvSchema = z.object({
       .refine(isTimeZone, { message: 'should be an IANA time zone like Europe/Berlin or UTC' })
       .default('UTC'),
   ),
-  INVITE_TTL_DAYS: positiveInt('days', 7, 365),
-  EXPIRY_WARNING_DAYS: positiveInt('days', 2, 365),
-  ARCHIVE_AFTER_DAYS: positiveInt('days', 90, 3650),
+  INVITE_TTL_DAYS: positiveInt(
+    'day',
+    7,
+    LIFETIME_DAYS.max,
+    LIFETIME_DAYS.min,
+    " (an invite's lifetime, as in the form and Extend)",
+  ),
+  EXPIRY_WARNING_DAYS: positiveInt('day', 2, 365),
+  ARCHIVE_AFTER_DAYS: positiveInt('day', 90, 3650),
   DATABASE_URL: optional(
     z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
       message: 'should be a PostgreSQL URL like postgres://user:password@host:5432/db',
@@ -185,35 +209,81 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-/** Parses an environment into a Config, or throws ConfigError naming every bad variable. */
+type Env = z.output<typeof EnvSchema>;
+type VarName = keyof typeof EnvSchema.shape;
+const VAR_ORDER = Object.keys(EnvSchema.shape) as VarName[];
+
+/** Values .env.example ships with: they pass the format checks, so they are refused by name. */
+const EXAMPLE_PLACEHOLDERS: Partial<Record<VarName, string>> = {
+  SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+};
+/** Shapes of a placeholder someone typed (`your-token`, `changeme`, `<token>`, `xoxb-...`). */
+const PLACEHOLDER = /your[-_]|change[-_]?me|^<.*>$|\.\.\.|…/i;
+const SECRET_VARS: Partial<Record<VarName, string>> = {
+  SLACK_BOT_TOKEN: 'the Bot User OAuth Token (xoxb-…) from OAuth & Permissions',
+  SLACK_SIGNING_SECRET: 'the Signing Secret from Basic Information',
+  SLACK_APP_TOKEN: 'an app-level token (xapp-…) from Basic Information',
+  OPENTACT_TOKEN: 'the Opentact JWT',
+  USERMGMT_TOKEN: "the identity platform's bearer token",
+  SLYK_API_KEY: 'the Slyk API key',
+};
+
+const present = (env: Record<string, string | undefined>, name: VarName) =>
+  blankToUndefined(env[name]) !== undefined;
+
+/**
+ * Parses an environment into a Config, or throws ConfigError naming every bad variable — all of
+ * them in one round: the per-variable checks, placeholders and cross-variable rules together.
+ * No message contains a value (secrets among them).
+ */
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  const byVar = new Map<VarName, string>();
+  const add = (name: VarName, message: string) => {
+    if (!byVar.has(name)) byVar.set(name, `${name} ${message}`);
+  };
+  for (const [name, what] of Object.entries(SECRET_VARS) as [VarName, string][]) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    if (value === EXAMPLE_PLACEHOLDERS[name]) {
+      add(name, `is still the placeholder from .env.example: set it to ${what}`);
+    } else if (PLACEHOLDER.test(value)) {
+      add(name, `looks like a placeholder, not a real value: set it to ${what}`);
+    }
+  }
   const parsed = EnvSchema.safeParse(env);
-  const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? 'environment');
+      const name = String(issue.path[0] ?? 'environment') as VarName;
       // Messages come from the schema above and never include the value itself.
-      const missing = blankToUndefined(env[name]) === undefined;
-      const message =
-        missing && !issue.message.startsWith('is required') ? 'is required' : issue.message;
-      problems.push(`${name} ${message}`);
+      const missing = !present(env, name);
+      add(
+        name,
+        missing && !issue.message.startsWith('is required') ? 'is required' : issue.message,
+      );
     }
-    throw new ConfigError(problems);
   }
-  const e = parsed.data;
-  const mode = e.SLACK_APP_TOKEN ? 'socket' : 'http';
-  if (mode === 'http' && !e.SLACK_SIGNING_SECRET) {
-    problems.push(
-      'SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN to use Socket Mode)',
+  // Cross-variable rules read only whether a variable is set, so they run even when others failed.
+  if (!present(env, 'SLACK_APP_TOKEN') && !present(env, 'SLACK_SIGNING_SECRET')) {
+    add(
+      'SLACK_SIGNING_SECRET',
+      'is required in HTTP mode (set it, or set SLACK_APP_TOKEN to use Socket Mode)',
     );
   }
-  if (e.USERMGMT_API_URL && !e.USERMGMT_TOKEN) {
-    problems.push('USERMGMT_TOKEN is required when USERMGMT_API_URL is set (the bearer token)');
+  if (present(env, 'USERMGMT_API_URL') && !present(env, 'USERMGMT_TOKEN')) {
+    add('USERMGMT_TOKEN', 'is required when USERMGMT_API_URL is set (the bearer token)');
   }
-  if (e.USERMGMT_TOKEN && !e.USERMGMT_API_URL) {
-    problems.push('USERMGMT_API_URL is required when USERMGMT_TOKEN is set');
+  if (present(env, 'USERMGMT_TOKEN') && !present(env, 'USERMGMT_API_URL')) {
+    add('USERMGMT_API_URL', 'is required when USERMGMT_TOKEN is set');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (byVar.size > 0 || !parsed.success) {
+    const rank = (name: VarName) => VAR_ORDER.indexOf(name) >>> 0; // unknown names last
+    throw new ConfigError(
+      [...byVar].sort(([a], [b]) => rank(a) - rank(b)).map(([, problem]) => problem),
+    );
+  }
+  const e: Env = parsed.data;
+  const mode = e.SLACK_APP_TOKEN ? 'socket' : 'http';
+  const warnings = [cronFrequencyWarning(e.DIGEST_CRON)].filter((w): w is string => Boolean(w));
 
   for (const secret of [
     e.SLACK_BOT_TOKEN,
@@ -255,7 +325,43 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataFile: resolve(e.DATA_FILE),
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    warnings,
   };
+}
+
+// ——— DIGEST_CRON: node-cron takes an optional sixth, leading seconds field ———
+
+/** How many values a numeric cron field (`*`, `5`, `1-5`, `0-30/15`, `0,30`) matches; undefined if unread. */
+function fieldCount(field: string, min: number, max: number): number | undefined {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const from = m[1] === '*' ? min : Number(m[1]);
+    const to = m[2] ? Number(m[2]) : m[1] === '*' || m[3] ? max : from;
+    const step = m[3] ? Number(m[3]) : 1;
+    if (step < 1) return undefined;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return values.size;
+}
+
+/** The jobs work in whole-minute slots (src/jobs/schedule.ts): a seconds field other than 0 breaks them. */
+function secondsProblem(expression: string): string | undefined {
+  const fields = expression.split(/\s+/);
+  if (fields.length !== 6 || /^0+$/.test(fields[0]!)) return undefined;
+  const five = 'use five fields (minute hour day month weekday) like "0 9 * * *"';
+  return fieldCount(fields[0]!, 0, 59) === 1
+    ? `has a seconds field (six fields); the digest runs on whole minutes: ${five}`
+    : `fires more than once a minute (its first of six fields is seconds): ${five}`;
+}
+
+function cronFrequencyWarning(expression: string): string | undefined {
+  const fields = expression.split(/\s+/);
+  const perHour = fieldCount(fields[fields.length - 5] ?? '', 0, 59);
+  if (perHour === undefined || perHour <= 1) return undefined;
+  const often = perHour === 60 ? 'every minute' : `${perHour} times an hour`;
+  return `DIGEST_CRON "${expression}" fires ${often}; fine for demos and tests, but a workspace wants a daily digest like "0 9 * * *"`;
 }
 
 /** The password inside a PostgreSQL URL (a secret like the tokens). */

@@ -1,10 +1,14 @@
 import { type Bot, startBot } from './bot.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createLogger, errorFields } from './log.ts';
+import { runPreflight } from './preflight.ts';
 import { StoreLockedError } from './store/json-file.ts';
 import { StoreCorruptError } from './store/store.ts';
 
-/** Entry point: one clear line on a bad start, a clean exit on SIGTERM/SIGINT. */
+/**
+ * Entry point: config → start-up checks → bot. A bad setting or a refused credential stops the
+ * start with one line per problem and exit 78 (EX_CONFIG); a clean exit on SIGTERM/SIGINT.
+ */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -19,6 +23,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+  // Before the signal handlers: nothing is open yet, so a SIGTERM here may simply end the process.
+  const preflight = await runPreflight(config);
+  if (preflight.fatal.length > 0) {
+    process.stderr.write(
+      `Start-up checks failed:\n  - ${preflight.fatal.join('\n  - ')}\n` +
+        "See the README's configuration section.\n",
+    );
+    process.exit(78);
+  }
+  for (const note of preflight.notes) logger.warn(note);
   // A stray rejection (e.g. a library's background call while Slack is unreachable) is logged,
   // not allowed to kill a bot that may be in the middle of provisioning someone.
   process.on('unhandledRejection', (reason) => {
@@ -53,7 +68,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   try {
-    bot = await startBot(config, { logger });
+    bot = await startBot(config, { logger, preflight });
   } catch (error) {
     if (error instanceof StoreCorruptError || error instanceof StoreLockedError) {
       logger.error(error.message);

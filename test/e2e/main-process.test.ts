@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -69,4 +70,57 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
   ]) {
     expect(stderr).not.toContain(secret);
   }
+});
+
+/** Spawns main.ts in a fresh directory whose .env holds `env`; resolves with its exit and stderr. */
+function runWithEnv(env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'onboard-start-'));
+  writeFileSync(
+    join(dir, '.env'),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
+  child = spawn(process.execPath, [resolve('src/main.ts')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const running = child;
+  const output = { stderr: '' };
+  running.stderr!.on('data', (chunk) => {
+    output.stderr += String(chunk);
+  });
+  const exit = new Promise<number | null>((r) => running.once('exit', r));
+  return { output, exit };
+}
+
+test('a bot token Slack refuses stops the start: exit 78, one line naming SLACK_BOT_TOKEN', async () => {
+  world = await startWorld();
+  const wrong = 'xoxb-wrong-bot-token-e2e';
+  const { output, exit } = runWithEnv({ ...world.env, SLACK_BOT_TOKEN: wrong, LOG_LEVEL: 'info' });
+  expect(await exit).toBe(78);
+  const named = output.stderr.split('\n').filter((line) => line.includes('SLACK_BOT_TOKEN'));
+  expect(named).toEqual([
+    expect.stringMatching(/^\s*- SLACK_BOT_TOKEN was refused by Slack \(invalid_auth\): /),
+  ]);
+  expect(output.stderr).not.toContain(wrong);
+  expect(output.stderr).not.toContain('bot ready');
+  expect(world.slack.callsTo('auth.test')).toHaveLength(1);
+});
+
+test('Opentact unreachable at start: the bot starts degraded and says so', async () => {
+  world = await startWorld();
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  const { output } = runWithEnv({
+    ...world.env,
+    OPENTACT_API_URL: `http://127.0.0.1:${port}/rest`,
+    LOG_LEVEL: 'info',
+  });
+  await waitFor(() => output.stderr.includes('bot ready'), 10_000);
+  expect(output.stderr).toContain('Opentact could not be reached at start');
+  expect(output.stderr).toContain('onboardings will fail until it is');
 });

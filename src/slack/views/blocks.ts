@@ -2,9 +2,30 @@ import type { Button, KnownBlock } from '@slack/types';
 
 /** Small, typed Block Kit helpers. Every user-provided string goes through `esc`. */
 
-/** Escapes text for mrkdwn (Slack's three control characters). */
+/**
+ * Makes any text inert in mrkdwn: Slack's three control characters become
+ * entities (so `<!channel>` or `<@U…>` never becomes a live mention), and the
+ * formatting characters `*` `_` `~` become look-alikes where Slack would read
+ * them as markers — at a word boundary; `a_b` stays as it is. Backticks always.
+ * Slack has no escape for formatting characters, hence the look-alikes.
+ */
 export const esc = (text: string) =>
+  entities(text)
+    .replace(/(?<![\p{L}\p{N}])[*_~]|[*_~](?![\p{L}\p{N}])/gu, (c) => LOOKALIKE[c]!)
+    .replace(/`/g, LOOKALIKE['`']!);
+
+const LOOKALIKE: Record<string, string> = {
+  '*': '\u2217',
+  _: '\u02cd',
+  '~': '\u02dc',
+  '`': '\u02cb',
+};
+
+const entities = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A value shown verbatim in a code span (logins, e-mails, numbers): only `&<>` and backticks change. */
+export const code = (text: string) => `\`${entities(text).replace(/`/g, LOOKALIKE['`']!)}\``;
 
 /** Slack clips nothing for us: keep within a limit, marking the cut. */
 export const clip = (text: string, max: number) =>

@@ -7,7 +7,7 @@ import {
 } from '../../onboarding/model.ts';
 import { unconfirmedChannels } from '../../onboarding/policy.ts';
 import { CALLBACK, RESEND_INPUT, REVOKE_INPUT } from '../ids.ts';
-import { context, esc, plain, section, slackDate } from './blocks.ts';
+import { code, context, esc, plain, section, slackDate } from './blocks.ts';
 
 /** Dialogs opened from a button about one onboarding: they confirm before acting. */
 
@@ -30,7 +30,7 @@ export function revokeDialog(
     private_metadata: metadata,
     blocks: [
       section(
-        `Revoke the invitation of *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`)? The SIP user invite is removed and the e-mail invite cancelled.`,
+        `Revoke the invitation of *${esc(displayName(record.person))}* (${code(record.person.login)})? The SIP user invite is removed and the e-mail invite cancelled.`,
       ),
       {
         type: 'input',
@@ -63,7 +63,7 @@ export function resendDialog(
   const lines = channels.map((c) => `• *${CHANNEL_LABEL[c]}:* ${lastAttempt(record, c)}`);
   const blocks: KnownBlock[] = [
     section(
-      `Send the invitation of *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`) again?\n${lines.join('\n')}`,
+      `Send the invitation of *${esc(displayName(record.person))}* (${code(record.person.login)}) again?\n${lines.join('\n')}`,
     ),
     {
       type: 'input',

@@ -11,7 +11,7 @@ import {
 import { isOpen } from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
 import { CALLBACK, COMMAND } from '../ids.ts';
-import { context, divider, esc, header, plain, section, user } from './blocks.ts';
+import { code, context, divider, esc, header, plain, section, user } from './blocks.ts';
 import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
 
 /** Slack allows 50 blocks in a message; keep room for the header and the summary. */
@@ -140,8 +140,7 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
   );
   const drift = [
     ...digest.drift.records.map(
-      (r) =>
-        `• *${esc(displayName(r.person))}* (\`${esc(r.person.login)}\`): ${esc(r.drift ?? '')}`,
+      (r) => `• *${esc(displayName(r.person))}* (${code(r.person.login)}): ${esc(r.drift ?? '')}`,
     ),
     ...digest.drift.upstream.map(
       (d) =>

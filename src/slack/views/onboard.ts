@@ -9,7 +9,7 @@ import {
 } from '../../onboarding/model.ts';
 import type { Seal } from '../binding.ts';
 import { CALLBACK, INPUT, inputActionId, itemActionsBlockId } from '../ids.ts';
-import { actions, context, esc, header, plain, section } from './blocks.ts';
+import { actions, code, context, esc, header, plain, section } from './blocks.ts';
 import { deliveryLine, expiryText, recordButtons, statusBlocks } from './record.ts';
 
 export type ModalDefaults = {
@@ -272,7 +272,7 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
   }
   blocks.push(
     section(
-      `*Login:* \`${esc(record.person.login)}\`\n*E-mail:* ${esc(record.person.email)}\n*Mobile:* ${esc(record.person.phone)}\n` +
+      `*Login:* ${code(record.person.login)}\n*E-mail:* ${code(record.person.email)}\n*Mobile:* ${code(record.person.phone)}\n` +
         `*Invite expires:* ${expiryText(record, now)}\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
     ),
   );
@@ -289,10 +289,11 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
 }
 
 export function resultText(record: OnboardingRecord): string {
-  const name = displayName(record.person);
+  // The notification and preview text is mrkdwn too: user text goes through esc like in blocks.
+  const name = esc(displayName(record.person));
   return record.state === 'failed'
     ? `Onboarding ${name} failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}.`
-    : `${name} is invited (login ${record.person.login}).`;
+    : `${name} is invited (login ${code(record.person.login)}).`;
 }
 
 /** What exists upstream for a failed record, so nothing is orphaned silently. */
@@ -336,7 +337,7 @@ export function auditLine(record: OnboardingRecord): string {
     record.state === 'failed'
       ? `failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}`
       : `invited via ${channels}`;
-  return `<@${record.requestedBy}> onboarded *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`): ${outcome}.`;
+  return `<@${record.requestedBy}> onboarded *${esc(displayName(record.person))}* (${code(record.person.login)}): ${outcome}.`;
 }
 
 export { statusBlocks };

@@ -11,7 +11,7 @@ import {
 import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
-import { actions, button, context, esc, section, slackDate, user } from './blocks.ts';
+import { actions, button, code, context, esc, section, slackDate, user } from './blocks.ts';
 
 /** How one onboarding is described in messages, lists, the digest and the Home tab. */
 
@@ -55,7 +55,7 @@ export function expiryText(record: OnboardingRecord, now: Date): string {
 export function summaryLine(record: OnboardingRecord, now: Date): string {
   const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
   return (
-    `*${esc(displayName(record.person))}* · \`${esc(record.person.login)}\` · ${channels} · ` +
+    `*${esc(displayName(record.person))}* · ${code(record.person.login)} · ${channels} · ` +
     `${STATE_BADGE[record.state]} · expires ${expiryText(record, now)} · invited by ${user(record.requestedBy)}`
   );
 }
@@ -141,7 +141,7 @@ export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
   return [
     ...itemBlocks(record, now, seal),
     section(
-      `*E-mail:* ${esc(record.person.email)}   *Mobile:* ${esc(record.person.phone)}\n` +
+      `*E-mail:* ${code(record.person.email)}   *Mobile:* ${code(record.person.phone)}\n` +
         `*Requested:* ${slackDate(record.createdAt)} by ${user(record.requestedBy)}` +
         (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
     ),

@@ -7,7 +7,7 @@ import { UpstreamError } from '../../../providers/http.ts';
 import type { SlackContext } from '../../context.ts';
 import { homeFor } from '../../home.ts';
 import { isItemBlock } from '../../ids.ts';
-import { context, esc, slackDate, user } from '../../views/blocks.ts';
+import { code, context, esc, slackDate, user } from '../../views/blocks.ts';
 import { resultBlocks, resultView } from '../../views/onboard.ts';
 import { itemBlocks } from '../../views/record.ts';
 import type { Container } from './container.ts';
@@ -40,8 +40,8 @@ export async function applyOutcome(
       ctx.logger.warn(`action failed: ${args.verb}`, errorFields(error));
     const text =
       error instanceof ActionRefused
-        ? `:warning: ${error.message}`
-        : `:x: Could not complete (${args.verb}): ${describeError(error)}. Nothing else was changed; try again in a moment.`;
+        ? `:warning: ${esc(error.message)}`
+        : `:x: Could not complete (${args.verb}): ${esc(describeError(error))}. Nothing else was changed; try again in a moment.`;
     if (args.container) await tellPrivately(ctx, client, args.container, args.userId, text);
     return;
   }
@@ -59,12 +59,12 @@ export async function applyOutcome(
       client,
       container,
       args.userId,
-      `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${outcome.summary}`,
+      `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${esc(outcome.summary)}`,
     );
   }
   if (!outcome.noop) {
     await ctx.notifier.audit(
-      `${user(args.userId)} ${args.verb} for *${esc(displayName(record.person))}* (\`${esc(record.person.login)}\`): ${esc(outcome.summary)}`,
+      `${user(args.userId)} ${args.verb} for *${esc(displayName(record.person))}* (${code(record.person.login)}): ${esc(outcome.summary)}`,
     );
     const isResultMessage = container?.kind === 'message' && container.ts === record.slack.ts;
     if (record.slack.ts && !isResultMessage) await ctx.notifier.dmResult(record);
@@ -113,7 +113,7 @@ async function updateContainer(
       ]);
   }
   if (!blocks) return;
-  const text = `${displayName(record.person)}: ${what}`;
+  const text = `${esc(displayName(record.person))}: ${esc(what)}`;
   if (container.ephemeral) {
     if (container.responseUrl) {
       await fetch(container.responseUrl, {

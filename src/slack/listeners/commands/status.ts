@@ -1,5 +1,5 @@
 import { COMMAND } from '../../ids.ts';
-import { esc } from '../../views/blocks.ts';
+import { code, esc } from '../../views/blocks.ts';
 import { statusBlocks } from '../../views/record.ts';
 import type { Subcommand } from './index.ts';
 
@@ -23,7 +23,7 @@ export const status: Subcommand = async (ctx, { respond }, words) => {
   }
   await respond({
     response_type: 'ephemeral',
-    text: `Onboarding of ${record.person.login}`,
+    text: `Onboarding of ${code(record.person.login)}`,
     blocks: statusBlocks(record, ctx.clock(), ctx.binder.seal.bind(ctx.binder)),
   });
 };

@@ -7,6 +7,7 @@ import { StoreClosedError } from '../../../store/store.ts';
 import type { SlackContext } from '../../context.ts';
 import { INPUT, METADATA_KIND } from '../../ids.ts';
 import { validateModal } from '../../validation.ts';
+import { esc } from '../../views/blocks.ts';
 import { refusalView } from '../../views/lists.ts';
 import { failureView, type ModalMetadata, progressView } from '../../views/onboard.ts';
 import { yieldToIo } from '../io.ts';
@@ -102,9 +103,9 @@ export async function onboardSubmission(
     }
     ctx.logger.error('onboarding could not run', errorFields(error));
     const message = error instanceof ActionRefused ? error.message : describeError(error);
-    await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${message}`);
+    await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${esc(message)}`);
     await client.chat
-      .postMessage({ channel: userId, text: `:x: The onboarding could not run: ${message}` })
+      .postMessage({ channel: userId, text: `:x: The onboarding could not run: ${esc(message)}` })
       .catch(() => undefined);
   }
 }

@@ -8,6 +8,7 @@ import { selectDigest } from '../onboarding/digest.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
 import type { Seal } from '../slack/binding.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
+import { describeSchedule } from '../slack/views/schedule.ts';
 import { lastSlotAtOrBefore, localSlotKey, scheduleJob } from './schedule.ts';
 
 export type DigestResult = {
@@ -81,7 +82,7 @@ export class Jobs {
     });
     const blocks = digestBlocks(
       digest,
-      `times in your time zone · schedule ${config.digest.cron} (${tz})`,
+      `posted ${describeSchedule(config.digest.cron, tz)} · times in your time zone`,
       this.o.seal,
     );
     if (report && report.errors.length > 0) {

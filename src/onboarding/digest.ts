@@ -2,7 +2,13 @@ import { DAY_MS } from './clock.ts';
 import type { Channel, DriftItem, OnboardingRecord, OnboardingState } from './model.ts';
 import { STATES } from './model.ts';
 
-export type FailedDelivery = { record: OnboardingRecord; channel: Channel; reason: string };
+export type FailedDelivery = {
+  record: OnboardingRecord;
+  channel: Channel;
+  /** `unknown`: sent, but not confirmed. */
+  status: 'failed' | 'unknown';
+  reason: string;
+};
 
 export type Digest = {
   now: Date;
@@ -60,14 +66,15 @@ export function selectDigest(
       for (const channel of ['sms', 'email'] as const) {
         const delivery = record.deliveries[channel];
         if (delivery.status === 'failed') {
-          failedDeliveries.push({ record, channel, reason: delivery.reason ?? 'unknown reason' });
-        } else if (delivery.status === 'unknown') {
-          const why = delivery.reason ? ` (${delivery.reason})` : '';
           failedDeliveries.push({
             record,
             channel,
-            reason: `not confirmed${why}; the person may already have it`,
+            status: 'failed',
+            reason: delivery.reason ?? 'unknown reason',
           });
+        } else if (delivery.status === 'unknown') {
+          const reason = `${delivery.reason ?? 'no answer'}; the person may already have it`;
+          failedDeliveries.push({ record, channel, status: 'unknown', reason });
         }
       }
     }

@@ -161,7 +161,8 @@ describe('/onboard end to end', () => {
 describe('authorisation without ONBOARDING_ADMINS (workspace admins and owners)', () => {
   test('an owner onboards; a member sees the modal turn into a refusal and nothing else happens', async () => {
     h = await startHarness({ ONBOARDING_ADMINS: '' });
-    // Owner: users.info says is_owner; the modal opens and stays the form.
+    // Owner: views.open first (the trigger is short-lived) with a "checking" view; users.info
+    // says is_owner, and the view becomes the form — the form is never shown before the check.
     await h.driver.command(SANDBOX.owner, '');
     const ownerView = await eventually(() =>
       h.world.slack.views.find((v) => v.userId === SANDBOX.owner),
@@ -169,16 +170,23 @@ describe('authorisation without ONBOARDING_ADMINS (workspace admins and owners)'
     expect(h.world.slack.calls.filter((c) => c.method !== 'auth.test')[0]?.method).toBe(
       'views.open',
     );
-    await eventually(() => h.world.slack.callsTo('users.info').length > 0);
-    expect(JSON.stringify(ownerView.view)).toContain('onboard_modal');
+    expect(JSON.stringify(h.world.slack.callsTo('views.open')[0]?.args.view)).not.toContain(
+      'onboard_modal',
+    );
+    await eventually(() => JSON.stringify(ownerView.view).includes('onboard_modal'));
 
-    // Member: views.open first (the trigger is short-lived), then the refusal replaces the form.
+    // Member: the checking view turns into the refusal; the form never appears.
     await h.driver.command(SANDBOX.member, '');
     const memberView = await eventually(() =>
       h.world.slack.views.find((v) => v.userId === SANDBOX.member),
     );
     await eventually(() => JSON.stringify(memberView.view).includes('onboard_refused'));
     expect(JSON.stringify(memberView.view)).toContain('workspace admins and owners');
+    expect(
+      JSON.stringify(
+        h.world.slack.calls.filter((c) => JSON.stringify(c.args).includes(SANDBOX.member)),
+      ),
+    ).not.toContain('onboard_modal');
     // The refusal has no submit button, so nothing can be submitted from it.
     expect((memberView.view as { submit?: unknown }).submit).toBeUndefined();
     expect(h.world.opentact.server.calls).toHaveLength(0);

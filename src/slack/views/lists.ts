@@ -1,5 +1,4 @@
 import type { KnownBlock, ModalView } from '@slack/types';
-import { relativeTime } from '../../onboarding/clock.ts';
 import type { Digest } from '../../onboarding/digest.ts';
 import { isDigestEmpty } from '../../onboarding/digest.ts';
 import {
@@ -7,6 +6,7 @@ import {
   displayName,
   type OnboardingRecord,
   STATES,
+  STEP_LABEL,
 } from '../../onboarding/model.ts';
 import { isOpen } from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
@@ -115,27 +115,24 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
   };
   addSection(
     ':alarm_clock: Expiring soon',
-    digest.expiringSoon.map((record) => ({
-      record,
-      extra: `Expires ${record.invite ? relativeTime(new Date(record.invite.expiresAt), now) : ''}`,
-    })),
+    digest.expiringSoon.map((record) => ({ record, extra: '' })),
   );
   addSection(
     ':hourglass: Expired since the last digest',
     digest.expiredSince.map((record) => ({ record, extra: 'Not used before it expired.' })),
   );
   addSection(
-    ':x: Failed deliveries',
+    ':x: Failed or unconfirmed deliveries',
     digest.failedDeliveries.map((f) => ({
       record: f.record,
-      extra: `${CHANNEL_LABEL[f.channel]} failed: ${esc(f.reason)}`,
+      extra: `${CHANNEL_LABEL[f.channel]} ${f.status === 'failed' ? 'failed' : 'not confirmed'}: ${esc(f.reason)}`,
     })),
   );
   addSection(
     ':warning: Failed onboardings',
     digest.failed.map((record) => ({
       record,
-      extra: `Failed at ${record.failedStep ?? 'a step'}: ${esc(record.failedStep ? (record.steps[record.failedStep].reason ?? '') : '')}`,
+      extra: `${record.failedStep ? STEP_LABEL[record.failedStep] : 'A step'} failed: ${esc(record.failedStep ? (record.steps[record.failedStep].reason ?? '') : '')}`,
     })),
   );
   const drift = [

@@ -224,6 +224,17 @@ export function progressView(name: string, channels: Channel[]): ModalView {
   };
 }
 
+/** Shown for a moment while the bot checks who may onboard. */
+export function checkingView(): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.progress,
+    title: plain('Onboard a member', 24),
+    close: plain('Close', 24),
+    blocks: [section(':hourglass_flowing_sand: Checking that you may onboard people…')],
+  };
+}
+
 /** The submission could not be recorded: nothing happened, and the person is told why. */
 export function failureView(message: string): ModalView {
   return {
@@ -273,7 +284,7 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
   blocks.push(
     section(
       `*Login:* ${code(record.person.login)}\n*E-mail:* ${code(record.person.email)}\n*Mobile:* ${code(record.person.phone)}\n` +
-        `*Invite expires:* ${expiryText(record, now)}\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
+        `*Invite:* ${expiryText(record, now)}\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
     ),
   );
   const buttons = recordButtons(record, seal);

@@ -1,5 +1,4 @@
 import type { Button, KnownBlock } from '@slack/types';
-import { relativeTime } from '../../onboarding/clock.ts';
 import {
   CHANNEL_LABEL,
   type Channel,
@@ -11,7 +10,7 @@ import {
 import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
-import { actions, button, code, context, esc, section, slackDate, user } from './blocks.ts';
+import { actions, button, code, context, esc, plain, section, slackDate, user } from './blocks.ts';
 
 /** How one onboarding is described in messages, lists, the digest and the Home tab. */
 
@@ -45,10 +44,15 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
   return `${DELIVERY_ICON[delivery.status]} ${label}: ${delivery.status === 'skipped' ? 'not sent' : delivery.status}${reason}`;
 }
 
+/**
+ * When the invite expires, as a Slack date token: messages stay up for days, so
+ * a relative "in 24 hours" would go stale; Slack renders the token in the
+ * reader's time zone. `now` tells the past tense from the future.
+ */
 export function expiryText(record: OnboardingRecord, now: Date): string {
   if (!record.invite) return 'no invite yet';
-  const at = new Date(record.invite.expiresAt);
-  return `${slackDate(record.invite.expiresAt)} (${relativeTime(at, now)})`;
+  const past = Date.parse(record.invite.expiresAt) <= now.getTime();
+  return `${past ? 'expired' : 'expires'} ${slackDate(record.invite.expiresAt)}`;
 }
 
 /** One line per person: name, login, channels, state, expiry. */
@@ -56,7 +60,7 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
   const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
   return (
     `*${esc(displayName(record.person))}* · ${code(record.person.login)} · ${channels} · ` +
-    `${STATE_BADGE[record.state]} · expires ${expiryText(record, now)} · invited by ${user(record.requestedBy)}`
+    `${STATE_BADGE[record.state]}${record.invite ? ` · ${expiryText(record, now)}` : ''} · invited by ${user(record.requestedBy)}`
   );
 }
 
@@ -67,7 +71,19 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   const buttons: Button[] = [];
   if (allowed.has('retry')) {
     const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
-    buttons.push(button(label, actionId(ACTION.retry, id), seal(ACTION.retry, id), 'primary'));
+    // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.
+    const confirm = {
+      title: plain('Retry the onboarding?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `This runs again what failed for *${esc(displayName(record.person))}*; invitations that failed are sent again.`,
+      },
+      confirm: plain('Retry', 30),
+      deny: plain('Cancel', 30),
+    };
+    buttons.push(
+      button(label, actionId(ACTION.retry, id), seal(ACTION.retry, id), 'primary', confirm),
+    );
   }
   if (allowed.has('amend'))
     buttons.push(

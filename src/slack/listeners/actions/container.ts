@@ -18,8 +18,9 @@ export type Clicked = {
   userId: string;
   recordId: string;
   container: Container;
-  /** The clicked message's blocks (to update one item in place). */
+  /** The clicked message's blocks (to update one item in place) and fallback text. */
   blocks: KnownBlock[] | undefined;
+  messageText?: string | undefined;
   triggerId: string;
   /** Set when the click came from inside a modal: dialogs are pushed onto it. */
   inModal: boolean;
@@ -65,7 +66,10 @@ export async function openDialog(
  * falls back to a fresh rendering.
  */
 export class DialogMemory {
-  private readonly entries = new Map<string, { blocks: KnownBlock[]; until: number }>();
+  private readonly entries = new Map<
+    string,
+    { blocks: KnownBlock[]; text?: string | undefined; until: number }
+  >();
   private readonly ttlMs: number;
   private readonly max: number;
 
@@ -74,16 +78,18 @@ export class DialogMemory {
     this.max = max;
   }
 
-  remember(viewId: string, blocks: KnownBlock[]): void {
+  remember(viewId: string, blocks: KnownBlock[], text?: string): void {
     const now = Date.now();
     for (const [key, value] of this.entries) if (value.until < now) this.entries.delete(key);
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(viewId, { blocks, until: now + this.ttlMs });
+    this.entries.set(viewId, { blocks, text, until: now + this.ttlMs });
   }
 
-  take(viewId: string): KnownBlock[] | undefined {
+  take(viewId: string): { blocks?: KnownBlock[]; messageText?: string | undefined } {
     const entry = this.entries.get(viewId);
     this.entries.delete(viewId);
-    return entry && entry.until >= Date.now() ? entry.blocks : undefined;
+    return entry && entry.until >= Date.now()
+      ? { blocks: entry.blocks, messageText: entry.text }
+      : {};
   }
 }

@@ -35,6 +35,7 @@ export function register(app: App, ctx: SlackContext): void {
           recordId: recordId ?? '',
           container: containerOf(body),
           blocks: (body.message?.blocks as KnownBlock[] | undefined) ?? undefined,
+          messageText: typeof body.message?.text === 'string' ? body.message.text : undefined,
           triggerId: body.trigger_id,
           inModal: body.view?.type === 'modal',
           client,

@@ -25,6 +25,8 @@ export async function applyOutcome(
     recordId: string;
     container: Container | undefined;
     blocks?: KnownBlock[] | undefined;
+    /** The clicked message's fallback text: a digest keeps its own when one item changes. */
+    messageText?: string | undefined;
     verb: string;
     run: () => Promise<ActionOutcome>;
   },
@@ -51,8 +53,17 @@ export async function applyOutcome(
   const what = outcome.noop ? outcome.summary : `${args.verb}`;
   const container = args.container;
   if (container) {
-    await updateContainer(ctx, client, container, record, args.userId, what, args.blocks).catch(
-      (error) => ctx.logger.warn('could not update the message in place', errorFields(error)),
+    await updateContainer(
+      ctx,
+      client,
+      container,
+      record,
+      args.userId,
+      what,
+      args.blocks,
+      args.messageText,
+    ).catch((error) =>
+      ctx.logger.warn('could not update the message in place', errorFields(error)),
     );
     await tellPrivately(
       ctx,
@@ -88,6 +99,7 @@ async function updateContainer(
   by: string,
   what: string,
   clickedBlocks: KnownBlock[] | undefined,
+  clickedText?: string,
 ): Promise<void> {
   const now = ctx.clock();
   const seal = ctx.binder.seal.bind(ctx.binder);
@@ -113,7 +125,9 @@ async function updateContainer(
       ]);
   }
   if (!blocks) return;
-  const text = `${esc(displayName(record.person))}: ${esc(what)}`;
+  const isResult = container.ts !== '' && container.ts === record.slack.ts;
+  const text =
+    !isResult && clickedText ? clickedText : `${esc(displayName(record.person))}: ${esc(what)}`;
   if (container.ephemeral) {
     if (container.responseUrl) {
       await fetch(container.responseUrl, {

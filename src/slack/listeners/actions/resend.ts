@@ -34,5 +34,5 @@ export const resend: ButtonListener = async (ctx, c) => {
       }),
     ),
   );
-  if (opened.view?.id && c.blocks) ctx.dialogs.remember(opened.view.id, c.blocks);
+  if (opened.view?.id && c.blocks) ctx.dialogs.remember(opened.view.id, c.blocks, c.messageText);
 };

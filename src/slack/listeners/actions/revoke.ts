@@ -26,5 +26,5 @@ export const revoke: ButtonListener = async (ctx, c) => {
     c,
     revokeDialog(record, metadata, ctx.config.opentact.sipDomain !== undefined),
   );
-  if (opened.view?.id && c.blocks) ctx.dialogs.remember(opened.view.id, c.blocks);
+  if (opened.view?.id && c.blocks) ctx.dialogs.remember(opened.view.id, c.blocks, c.messageText);
 };

@@ -1,6 +1,6 @@
 import type { SlackContext } from '../../context.ts';
 import { refusalText, refusalView } from '../../views/lists.ts';
-import { onboardModal } from '../../views/onboard.ts';
+import { checkingView, onboardModal } from '../../views/onboard.ts';
 import { yieldToIo } from '../io.ts';
 import type { CommandArgs } from './index.ts';
 
@@ -21,8 +21,16 @@ export async function openModal(
   await ack();
   // Let the rest of a burst of requests be acked first; the trigger has ~3 s, this costs microseconds.
   await yieldToIo();
-  const opened = await client.views.open({ trigger_id: command.trigger_id, view: modal });
-  if (known === undefined && !(await ctx.authz.isAllowed(userId)) && opened.view?.id) {
-    await client.views.update({ view_id: opened.view.id, view: refusalView(ctx.authz.adminList) });
+  if (known) {
+    await client.views.open({ trigger_id: command.trigger_id, view: modal });
+    return;
+  }
+  // Not known yet (workspace admins, checked with users.info) and the trigger would expire
+  // meanwhile: a small "checking" view opens first and becomes the form or the refusal.
+  const opened = await client.views.open({ trigger_id: command.trigger_id, view: checkingView() });
+  const allowed = await ctx.authz.isAllowed(userId);
+  if (opened.view?.id) {
+    const view = allowed ? modal : refusalView(ctx.authz.adminList);
+    await client.views.update({ view_id: opened.view.id, view });
   }
 }

@@ -49,7 +49,7 @@ export async function resendSubmission(
     userId,
     recordId: metadata.recordId,
     container: metadata.container,
-    blocks: ctx.dialogs.take(view.id),
+    ...ctx.dialogs.take(view.id),
     run: () => ctx.service.resend(metadata.recordId, userId, channels),
     verb: 'resent the invitation',
   });

@@ -40,7 +40,7 @@ export async function revokeSubmission(
     userId,
     recordId: metadata.recordId,
     container: metadata.container,
-    blocks: ctx.dialogs.take(view.id),
+    ...ctx.dialogs.take(view.id),
     run: () => ctx.service.revoke(metadata.recordId, userId, mode),
     verb: 'revoked the invitation',
   });

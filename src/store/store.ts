@@ -50,6 +50,7 @@ const ARCHIVE_BATCH = 500;
  * neither blocks nor postpones it.
  */
 export class Store implements RecordStore {
+  readonly kind = 'lowdb' as const;
   readonly file: string;
   readonly archiveFile: string;
   private readonly low: Low<Database>;

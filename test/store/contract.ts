@@ -104,7 +104,8 @@ export function describeRecordStoreContract(
 
     test('findByEmailOrLogin is case-insensitive and returns the newest match', async () => {
       const store = await fresh();
-      const older = makeRecord();
+      // Closed: one SIP login is held by one open onboarding at a time (PostgreSQL enforces it).
+      const older = makeRecord({ state: 'revoked' });
       await store.insert(older);
       const newer = makeRecord({ person: { ...older.person }, submissionKey: 'V-newer' });
       await store.insert(newer);

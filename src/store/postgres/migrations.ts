@@ -1,0 +1,70 @@
+/**
+ * The schema, as numbered migrations applied in order by migrate.ts. A
+ * migration is history: never edit one that has shipped, add the next number.
+ * Each must keep working for replicas still running the previous release
+ * (rolling deploys), so columns are added before they are required.
+ */
+export type Migration = { version: number; name: string; sql: string };
+
+/** States in which a record holds its SIP login (see the unique index below). */
+export const LOGIN_HOLDING_PREDICATE =
+  "archived_at IS NULL AND (state IN ('provisioning', 'pending', 'expired') OR (state = 'failed' AND has_sip_user))";
+
+export const OPEN_LOGIN_INDEX = 'onboardings_open_login_key';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'init',
+    sql: `
+CREATE TABLE onboardings (
+  id text PRIMARY KEY,
+  -- Insertion order: "oldest first" and "newest first" mean this, as in the lowdb store.
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  submission_key text NOT NULL,
+  state text NOT NULL CHECK (state IN ('provisioning', 'pending', 'failed', 'accepted', 'expired', 'revoked')),
+  login_lower text NOT NULL,
+  email_lower text NOT NULL,
+  has_sip_user boolean NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  invite_expires_at timestamptz,
+  -- NULL while live; set when archiveClosed moves the record out of the live set.
+  archived_at timestamptz,
+  record jsonb NOT NULL,
+  -- Archived records keep their key: a late redelivery of an old submission never creates a second one.
+  CONSTRAINT onboardings_submission_key_key UNIQUE (submission_key)
+);
+
+-- One live onboarding holding a SIP login at a time. A failed record without a
+-- SIP user does not hold it (the domain lets the login be submitted again),
+-- and e-mails are not unique: the domain allows two onboardings for one e-mail.
+CREATE UNIQUE INDEX ${OPEN_LOGIN_INDEX} ON onboardings (login_lower)
+  WHERE ${LOGIN_HOLDING_PREDICATE};
+
+CREATE INDEX onboardings_login_idx ON onboardings (login_lower);
+CREATE INDEX onboardings_email_idx ON onboardings (email_lower);
+CREATE INDEX onboardings_live_seq_idx ON onboardings (seq) WHERE archived_at IS NULL;
+CREATE INDEX onboardings_live_state_idx ON onboardings (state) WHERE archived_at IS NULL;
+CREATE INDEX onboardings_open_seq_idx ON onboardings (seq)
+  WHERE archived_at IS NULL AND state IN ('provisioning', 'pending', 'failed', 'expired');
+CREATE INDEX onboardings_expiry_idx ON onboardings (invite_expires_at)
+  WHERE archived_at IS NULL AND state = 'pending';
+CREATE INDEX onboardings_archivable_idx ON onboardings (updated_at)
+  WHERE archived_at IS NULL AND state IN ('accepted', 'revoked', 'expired', 'failed');
+
+CREATE TABLE job_runs (
+  name text PRIMARY KEY,
+  run jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row at most: the drift list found by the last reconciliation.
+CREATE TABLE drift (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  items jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+];

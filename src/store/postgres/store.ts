@@ -1,0 +1,371 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import type { Logger } from '../../log.ts';
+import {
+  type DriftItem,
+  DriftItemSchema,
+  type JobRun,
+  JobRunSchema,
+  type OnboardingRecord,
+  type OnboardingState,
+  STATES,
+} from '../../onboarding/model.ts';
+import { ARCHIVABLE_STATES, OPEN_STATES } from '../../onboarding/policy.ts';
+import type { RecordStore } from '../../onboarding/ports.ts';
+import { RecordNotFoundError, StoreClosedError } from '../store.ts';
+import { type ImportCounts, importRecords } from './bulk.ts';
+import {
+  createPool,
+  describeTarget,
+  openError,
+  type PoolOptions,
+  scrub,
+  scrubError,
+  type Target,
+} from './connection.ts';
+import { constraintOf, DuplicateOpenRecordError, isUniqueViolation } from './errors.ts';
+import { migrate } from './migrate.ts';
+import { OPEN_LOGIN_INDEX } from './migrations.ts';
+import {
+  fromRow,
+  normal,
+  RECORD_COLUMNS,
+  RECORD_PLACEHOLDERS,
+  recordValues,
+  toStored,
+} from './rows.ts';
+
+export type PostgresStoreOptions = PoolOptions & { log?: Logger };
+
+/** A SQL list of states; they are identifiers from policy.ts, never input. */
+const sqlList = (states: readonly string[]) =>
+  states.map((s) => (/^[a-z_]+$/.test(s) ? `'${s}'` : '')).join(', ');
+const OPEN = sqlList(OPEN_STATES);
+const ARCHIVABLE = sqlList(ARCHIVABLE_STATES);
+const LIVE = 'archived_at IS NULL';
+const INSERT = `INSERT INTO onboardings (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_PLACEHOLDERS})
+  ON CONFLICT (submission_key) DO NOTHING RETURNING id`;
+const UPDATE = `UPDATE onboardings SET ${RECORD_COLUMNS.slice(1)
+  .map((c, i) => `${c} = $${i + 2}${c === 'record' ? '::jsonb' : ''}`)
+  .join(', ')} WHERE id = $1`;
+/** Records archived per statement, so a large backlog never meets the statement timeout. */
+const ARCHIVE_BATCH = 1000;
+
+type Row = { id: string; record: unknown };
+
+/**
+ * The PostgreSQL implementation of the port, for several replicas sharing one
+ * database. Every write is one autocommit statement or one transaction and
+ * resolves after COMMIT, so `flush` has nothing to wait for beyond writes in
+ * flight. Concurrency is the database's: the submission key and the open-login
+ * index are unique, and `update` locks the row (SELECT … FOR UPDATE) while it
+ * applies the change, so two replicas never lose each other's changes.
+ */
+export class PostgresStore implements RecordStore {
+  readonly kind = 'postgres' as const;
+  /** host:port/database, for logs (never the password). */
+  readonly where: string;
+  private readonly pool: pg.Pool;
+  private readonly target: Target;
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** The last insert queued per submission key. */
+  private readonly inserting = new Map<string, Promise<unknown>>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(pool: pg.Pool, target: Target) {
+    this.pool = pool;
+    this.target = target;
+    this.where = target.where;
+  }
+
+  /**
+   * Connects and migrates the schema (once, whatever the number of replicas
+   * starting). An unreachable or refusing server fails here with a message
+   * naming host:port, never the password.
+   */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const target = describeTarget(url);
+    const { log } = options;
+    const pool = createPool(url, options, (error) =>
+      log?.warn('PostgreSQL connection lost; the pool reconnects on next use', {
+        where: target.where,
+        error: scrub(error.message, target),
+      }),
+    );
+    try {
+      const { applied, unknown } = await migrate(pool);
+      if (applied.length > 0)
+        log?.info('PostgreSQL schema migrated', { where: target.where, applied });
+      if (unknown.length > 0)
+        log?.warn('the PostgreSQL schema has migrations this release does not know', { unknown });
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw openError(error, target);
+    }
+    return new PostgresStore(pool, target);
+  }
+
+  get(id: string): Promise<OnboardingRecord | undefined> {
+    return this.one(`SELECT id, record FROM onboardings WHERE id = $1 AND ${LIVE}`, [id]);
+  }
+
+  findBySubmission(key: string): Promise<OnboardingRecord | undefined> {
+    return this.one(`SELECT id, record FROM onboardings WHERE submission_key = $1 AND ${LIVE}`, [
+      key,
+    ]);
+  }
+
+  findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined> {
+    // Live first, newest inserted; then archived, newest created (as the lowdb store).
+    return this.one(
+      `SELECT id, record FROM onboardings WHERE login_lower = $1 OR email_lower = $1
+       ORDER BY archived_at IS NOT NULL, CASE WHEN ${LIVE} THEN seq END DESC, created_at DESC, seq DESC
+       LIMIT 1`,
+      [normal(query)],
+    );
+  }
+
+  async findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]> {
+    if (by.login === undefined && by.email === undefined) return [];
+    return this.many(
+      `SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN})
+       AND (login_lower = $1 OR email_lower = $2) ORDER BY seq`,
+      [
+        by.login === undefined ? null : normal(by.login),
+        by.email === undefined ? null : normal(by.email),
+      ],
+    );
+  }
+
+  listOpen(): Promise<readonly OnboardingRecord[]> {
+    return this.many(
+      `SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN}) ORDER BY seq`,
+    );
+  }
+
+  async recent(limit: number): Promise<readonly OnboardingRecord[]> {
+    if (limit <= 0) return [];
+    return this.many(
+      `SELECT id, record FROM onboardings WHERE ${LIVE} ORDER BY seq DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
+  countByState(): Promise<Record<OnboardingState, number>> {
+    return this.run(async () => {
+      const { rows } = await this.pool.query<{ state: OnboardingState; n: number }>(
+        `SELECT state, count(*)::int AS n FROM onboardings WHERE ${LIVE} GROUP BY state`,
+      );
+      const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<
+        OnboardingState,
+        number
+      >;
+      for (const row of rows) counts[row.state] = row.n;
+      return counts;
+    });
+  }
+
+  insert(record: OnboardingRecord): Promise<{ record: OnboardingRecord; created: boolean }> {
+    return this.run(() => {
+      // In call order within this process (as lowdb): the first caller's record is the one kept.
+      const key = record.submissionKey;
+      const queued = (this.inserting.get(key) ?? Promise.resolve())
+        .catch(() => {})
+        .then(() => this.insertNow(record));
+      this.inserting.set(key, queued);
+      const forget = () => {
+        if (this.inserting.get(key) === queued) this.inserting.delete(key);
+      };
+      queued.then(forget, forget);
+      return queued;
+    });
+  }
+
+  update(
+    id: string,
+    change: (draft: OnboardingRecord) => void,
+    now: Date,
+  ): Promise<OnboardingRecord> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        const { rows } = await client.query<Row>(
+          `SELECT id, record FROM onboardings WHERE id = $1 AND ${LIVE} FOR UPDATE`,
+          [id],
+        );
+        if (!rows[0]) throw new RecordNotFoundError(`no live onboarding record ${id}`);
+        const draft = fromRow(rows[0]);
+        const result: unknown = change(draft);
+        if (result instanceof Promise) throw new TypeError('a store change must be synchronous');
+        if (draft.id !== id) throw new Error(`a change may not alter the record id (${id})`);
+        draft.updatedAt = now.toISOString();
+        const stored = toStored(draft);
+        try {
+          await client.query(UPDATE, recordValues(stored));
+        } catch (error) {
+          if (constraintOf(error) === OPEN_LOGIN_INDEX)
+            throw new DuplicateOpenRecordError(stored.person.login);
+          throw error;
+        }
+        return stored;
+      }),
+    );
+  }
+
+  jobRun(name: string): Promise<JobRun> {
+    return this.run(async () => {
+      const { rows } = await this.pool.query<{ run: unknown }>(
+        'SELECT run FROM job_runs WHERE name = $1',
+        [name],
+      );
+      return rows[0] ? JobRunSchema.parse(rows[0].run) : {};
+    });
+  }
+
+  setJobRun(name: string, run: JobRun): Promise<void> {
+    return this.run(async () => {
+      await this.pool.query(
+        `INSERT INTO job_runs (name, run) VALUES ($1, $2::jsonb)
+         ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run, updated_at = now()`,
+        [name, JSON.stringify(JobRunSchema.parse(run))],
+      );
+    });
+  }
+
+  drift(): Promise<readonly DriftItem[]> {
+    return this.run(async () => {
+      const { rows } = await this.pool.query<{ items: unknown }>('SELECT items FROM drift');
+      return rows[0] ? z.array(DriftItemSchema).parse(rows[0].items) : [];
+    });
+  }
+
+  setDrift(items: DriftItem[]): Promise<void> {
+    return this.run(async () => {
+      await this.pool.query(
+        `INSERT INTO drift (singleton, items) VALUES (true, $1::jsonb)
+         ON CONFLICT (singleton) DO UPDATE SET items = EXCLUDED.items, updated_at = now()`,
+        [JSON.stringify(z.array(DriftItemSchema).parse(items))],
+      );
+    });
+  }
+
+  archiveClosed(before: Date): Promise<number> {
+    return this.run(async () => {
+      let moved = 0;
+      for (;;) {
+        // A row being updated right now is skipped (its change makes it recent anyway);
+        // replicas archiving at once share the work instead of waiting for each other.
+        const { rowCount } = await this.pool.query(
+          `WITH due AS (
+             SELECT id FROM onboardings
+             WHERE ${LIVE} AND state IN (${ARCHIVABLE}) AND updated_at < $1
+             ORDER BY updated_at LIMIT ${ARCHIVE_BATCH} FOR UPDATE SKIP LOCKED)
+           UPDATE onboardings o SET archived_at = now() FROM due WHERE o.id = due.id`,
+          [before.toISOString()],
+        );
+        moved += rowCount ?? 0;
+        if ((rowCount ?? 0) < ARCHIVE_BATCH) return moved;
+      }
+    });
+  }
+
+  /** Every write is committed when it resolves: only writes still in flight are waited for. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inflight]);
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  /**
+   * For `db:import`: upserts records by id, keeping whichever copy has the
+   * newer updatedAt; `archived` ones are stored out of the live set.
+   */
+  importRecords(records: readonly OnboardingRecord[], archived: boolean): Promise<ImportCounts> {
+    return this.run(() => importRecords(this.pool, records.map(toStored), archived));
+  }
+
+  private async insertNow(
+    record: OnboardingRecord,
+  ): Promise<{ record: OnboardingRecord; created: boolean }> {
+    const stored = toStored(record);
+    try {
+      const { rowCount } = await this.pool.query(INSERT, recordValues(stored));
+      if (rowCount === 1) return { record: stored, created: true };
+    } catch (error) {
+      // Another unique index can fire before the submission key's when two inserts race.
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.bySubmissionKey(stored.submissionKey);
+      if (existing) return { record: existing, created: false };
+      if (constraintOf(error) === OPEN_LOGIN_INDEX)
+        throw new DuplicateOpenRecordError(stored.person.login);
+      if (constraintOf(error) === 'onboardings_pkey')
+        throw new Error(`record ${stored.id} exists already`);
+      throw error;
+    }
+    const existing = await this.bySubmissionKey(stored.submissionKey);
+    if (!existing) throw new Error(`submission ${stored.submissionKey} conflicted but is gone`);
+    return { record: existing, created: false };
+  }
+
+  private async bySubmissionKey(key: string): Promise<OnboardingRecord | undefined> {
+    // Archived ones too: a submission never creates a second record, however late it comes.
+    const { rows } = await this.pool.query<Row>(
+      'SELECT id, record FROM onboardings WHERE submission_key = $1',
+      [key],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  private one(sql: string, params: unknown[]): Promise<OnboardingRecord | undefined> {
+    return this.run(async () => {
+      const { rows } = await this.pool.query<Row>(sql, params);
+      return rows[0] ? fromRow(rows[0]) : undefined;
+    });
+  }
+
+  private many(sql: string, params: unknown[] = []): Promise<OnboardingRecord[]> {
+    return this.run(async () => {
+      const { rows } = await this.pool.query<Row>(sql, params);
+      return rows.map(fromRow);
+    });
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e; // the connection is unusable: drop it rather than return it to the pool
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Refuses work after close, tracks it until settled, and scrubs the URL out of any error. */
+  private run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreClosedError('the store is closed'));
+    const running = work().catch((error: unknown) => {
+      throw scrubError(error, this.target);
+    });
+    this.inflight.add(running);
+    running.then(
+      () => this.inflight.delete(running),
+      () => this.inflight.delete(running),
+    );
+    return running;
+  }
+}

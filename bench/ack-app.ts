@@ -40,7 +40,7 @@ if (mode === 'bot') {
   });
   port = bot.port!;
   settle = async () => {
-    while (bot.store.all().some((r) => r.state === 'provisioning')) {
+    while (bot.lowdb!.all().some((r) => r.state === 'provisioning')) {
       await new Promise((r) => setTimeout(r, 10));
     }
     await bot.store.flush();

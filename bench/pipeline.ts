@@ -27,7 +27,7 @@ export async function run(): Promise<Row[]> {
       // Poll the store every ~1 ms for the state change.
       const finished = await new Promise<number>((resolve, reject) => {
         const timer = setInterval(() => {
-          const record = bot.store.all().find((x) => x.submissionKey === viewId);
+          const record = bot.lowdb!.all().find((x) => x.submissionKey === viewId);
           if (record && record.state !== 'provisioning') {
             clearInterval(timer);
             if (record.state !== 'pending') reject(new Error(`pipeline ended ${record.state}`));

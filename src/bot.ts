@@ -12,6 +12,7 @@ import { Authorizer } from './slack/authz.ts';
 import { Binder } from './slack/binding.ts';
 import { DialogMemory } from './slack/listeners/actions/container.ts';
 import { Notifier } from './slack/notifier.ts';
+import { type OpenedStore, openStore } from './store/open.ts';
 import { Store } from './store/store.ts';
 
 export type BotOptions = {
@@ -23,11 +24,16 @@ export type BotOptions = {
   postIntervalMs?: number;
   /** What the start-up checks (src/preflight.ts) learnt of each dependency; /health reports it. */
   preflight?: { dependencies: Record<string, string> };
+  /** How often a replica on a shared store looks for work whose lease lapsed. */
+  resumeEveryMs?: number;
 };
 
 export type Bot = {
   config: Config;
-  store: Store;
+  /** The record store: lowdb by default, PostgreSQL when DATABASE_URL is set. */
+  store: OpenedStore;
+  /** The lowdb store itself when that is the one in use (tests and tools read it directly). */
+  lowdb: Store | undefined;
   service: OnboardingService;
   jobs: Jobs;
   notifier: Notifier;
@@ -63,12 +69,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const startedAt = Date.now();
-  const store = await Store.open(config.dataFile, { log: logger });
+  const store = await openStore(config, logger);
   const providers = createProviders(config);
   const service = new OnboardingService({ store, providers, clock, logger });
   const slack = createSlackApp(config, logger, () => ({
     mode: config.slack.mode,
-    records: store.size,
+    store: store.kind,
     accepting: service.isAccepting,
     ...(options.preflight ? { dependencies: options.preflight.dependencies } : {}),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -119,26 +125,30 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   logger.info(
     `bot ready in ${config.slack.mode === 'socket' ? `Socket Mode (health on port ${port})` : `HTTP mode on port ${port}`}; ` +
       `invitations by ${channels.length ? channels.join(' and ') : 'no channel (SMS and e-mail both disabled)'}; ` +
-      `data in ${config.dataFile}`,
+      `data in ${store.kind === 'postgres' ? 'PostgreSQL' : config.dataFile}`,
     { startupMs: Date.now() - startedAt },
   );
 
-  // Unfinished onboardings resume where they stopped; their requesters get the result.
-  void service
-    .resumeUnfinished()
-    .then((records) => Promise.all(records.map((r) => notifier.reportOnboarding(r))))
-    .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
-  if (options.schedule !== false) {
-    jobs.start();
-    void jobs
-      .catchUp()
-      .catch((error) => logger.error('digest catch-up failed', errorFields(error)));
-  }
+  // Unfinished onboardings resume where they stopped; their requesters get the result. With a
+  // shared store this repeats, so work whose replica died (its lease lapsed) is taken over.
+  const resume = () =>
+    service
+      .resumeUnfinished()
+      .then((records) => Promise.all(records.map((r) => notifier.reportOnboarding(r))))
+      .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
+  let resuming: Promise<unknown> = resume();
+  const failover = service.shared
+    ? setInterval(() => {
+        resuming = resuming.then(resume);
+      }, options.resumeEveryMs ?? 20_000)
+    : undefined;
+  failover?.unref();
 
   let stopping: Promise<void> | undefined;
   return {
     config,
     store,
+    lowdb: store instanceof Store ? store : undefined,
     service,
     jobs,
     notifier,
@@ -146,6 +156,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     stop(timeoutMs = 8_000) {
       stopping ??= (async () => {
         const deadline = Date.now() + timeoutMs;
+        clearInterval(failover);
         await slack.stop(timeoutMs);
         await jobs.stop();
         const finished = await service.drain(Math.max(0, deadline - Date.now()));

@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createLogger, errorFields } from './log.ts';
 import { runPreflight } from './preflight.ts';
 import { StoreLockedError } from './store/json-file.ts';
+import { DatabaseUnavailableError, DatabaseUrlError } from './store/postgres/errors.ts';
 import { StoreCorruptError } from './store/store.ts';
 
 /**
@@ -70,7 +71,12 @@ async function main(): Promise<void> {
   try {
     bot = await startBot(config, { logger, preflight });
   } catch (error) {
-    if (error instanceof StoreCorruptError || error instanceof StoreLockedError) {
+    if (
+      error instanceof StoreCorruptError ||
+      error instanceof StoreLockedError ||
+      error instanceof DatabaseUnavailableError ||
+      error instanceof DatabaseUrlError
+    ) {
       logger.error(error.message);
       process.exit(78);
     }

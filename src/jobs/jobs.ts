@@ -64,7 +64,11 @@ export class Jobs {
     const tz = config.digest.timezone;
     const slotKey = options.slot ? localSlotKey(options.slot, tz) : undefined;
     const previous = await service.jobRun('digest');
-    if (slotKey && previous.lastSlot === slotKey) {
+    // The slot is claimed in the store first: with several replicas, one of them posts it.
+    const claimed =
+      slotKey === undefined ||
+      (previous.lastSlot !== slotKey && (await service.claimJobSlot('digest', slotKey)));
+    if (!claimed) {
       logger.info('digest slot already posted; skipped', { slot: slotKey });
       return { posted: false, text: 'already posted for this slot', blocks: [] };
     }

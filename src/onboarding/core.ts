@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from './clock.ts';
@@ -12,7 +13,14 @@ export type CoreOptions = {
   logger: Logger;
   /** Called after a pipeline run or an action changed a record. */
   onChange?: ((record: OnboardingRecord) => void) | undefined;
+  /** How long a lease on a record lasts without renewal (shared stores only). */
+  leaseMs?: number | undefined;
 };
+
+/** Another process holds the record's lease: it is working on it right now. */
+export class LeaseHeld extends ActionRefused {
+  override name = 'LeaseHeld';
+}
 
 /**
  * What every part of the domain shares: the ports, the clock, and the one way
@@ -28,6 +36,9 @@ export class Core {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private accepting = true;
+  /** This process, as the owner of the leases it takes. */
+  readonly owner = randomUUID();
+  readonly leaseMs: number;
 
   constructor(options: CoreOptions) {
     this.store = options.store;
@@ -35,17 +46,68 @@ export class Core {
     this.clock = options.clock;
     this.log = options.logger;
     this.onChange = options.onChange;
+    this.leaseMs = options.leaseMs ?? 30_000;
   }
 
-  /** Runs `fn` on the current record, after every earlier operation on it, unless shutting down. */
+  /**
+   * Runs `fn` on the current record, after every earlier operation on it in
+   * this process and — on a shared store — while holding the record's lease, so
+   * no other replica works on it at the same time. Refused while shutting down.
+   */
   perform<T>(id: string, fn: (record: OnboardingRecord) => Promise<T>): Promise<T> {
     this.assertAccepting();
-    return this.track(this.withLock(id, async () => fn(await this.mustGet(id))));
+    return this.performAlways(id, fn);
   }
 
   /** Like perform, but also while draining (bookkeeping that must not be lost at shutdown). */
   performAlways<T>(id: string, fn: (record: OnboardingRecord) => Promise<T>): Promise<T> {
-    return this.track(this.withLock(id, async () => fn(await this.mustGet(id))));
+    return this.track(
+      this.withLock(id, async () => {
+        if (!this.store.shared) return fn(await this.mustGet(id));
+        const record = await this.lease(id);
+        const renew = setInterval(() => {
+          this.lease(id).catch((error) =>
+            this.log.warn('could not renew a lease', errorFields(error)),
+          );
+        }, this.leaseMs / 3);
+        try {
+          return await fn(record);
+        } finally {
+          clearInterval(renew);
+          await this.release(id).catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  /** Whether a record's lease is held by another live process. */
+  leasedElsewhere(record: OnboardingRecord, now = this.clock()): boolean {
+    const lease = record.lease;
+    return (
+      lease !== undefined && lease.owner !== this.owner && Date.parse(lease.until) > now.getTime()
+    );
+  }
+
+  /** Takes or renews the lease atomically (the store's update is one locked transaction). */
+  private lease(id: string): Promise<OnboardingRecord> {
+    const now = this.clock();
+    return this.update(id, (draft) => {
+      if (this.leasedElsewhere(draft, now)) {
+        throw new LeaseHeld(
+          'Another replica is working on this onboarding right now; try again in a moment.',
+        );
+      }
+      draft.lease = {
+        owner: this.owner,
+        until: new Date(now.getTime() + this.leaseMs).toISOString(),
+      };
+    });
+  }
+
+  private release(id: string): Promise<OnboardingRecord> {
+    return this.update(id, (draft) => {
+      if (draft.lease?.owner === this.owner) delete draft.lease;
+    });
   }
 
   update(id: string, change: (draft: OnboardingRecord) => void): Promise<OnboardingRecord> {

@@ -158,6 +158,11 @@ export const OnboardingRecordSchema = z.object({
   /** Set by reconciliation when upstream disagrees with the record. */
   drift: z.string().optional(),
   audit: z.array(AuditEntrySchema).default([]),
+  /**
+   * Which process is working on the record, until when (renewed while it works).
+   * Only used when several processes share the store; a lapsed lease is free.
+   */
+  lease: z.object({ owner: z.string(), until: iso }).optional(),
 });
 export type OnboardingRecord = z.infer<typeof OnboardingRecordSchema>;
 

@@ -40,6 +40,8 @@ export interface RecordStore {
   ): Promise<OnboardingRecord>;
   jobRun(name: string): Promise<JobRun>;
   setJobRun(name: string, run: JobRun): Promise<void>;
+  /** Records that `slot` of `job` is being run; true for the first caller only, across replicas. */
+  claimJobSlot(job: string, slot: string): Promise<boolean>;
   drift(): Promise<readonly DriftItem[]>;
   setDrift(items: DriftItem[]): Promise<void>;
   /**
@@ -51,6 +53,8 @@ export interface RecordStore {
   /** Resolves when every change so far is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** True when other processes may share the store (the domain then leases records it works on). */
+  readonly shared: boolean;
 }
 
 /** The upstream APIs the domain calls (implemented by src/providers/). */

@@ -64,15 +64,22 @@ export class OnboardingService {
     return this.core.perform(id, () => this.pipeline.run(id));
   }
 
-  /** Resumes every record a crash or a restart left unfinished. */
+  /**
+   * Resumes every record a crash or a restart left unfinished — here, or on a
+   * replica whose lease on it has lapsed (failover). Records another live
+   * process is working on are left to it.
+   */
   async resumeUnfinished(): Promise<OnboardingRecord[]> {
     const unfinished = (await this.core.store.listOpen()).filter(
       (r) =>
-        r.state === 'provisioning' || Object.values(r.steps).some((s) => s.status === 'running'),
+        (r.state === 'provisioning' ||
+          Object.values(r.steps).some((s) => s.status === 'running')) &&
+        !this.core.leasedElsewhere(r),
     );
-    if (unfinished.length > 0)
-      this.core.log.info('resuming unfinished onboardings', { count: unfinished.length });
-    return Promise.all(unfinished.map((r) => this.run(r.id)));
+    if (unfinished.length === 0) return [];
+    this.core.log.info('resuming unfinished onboardings', { count: unfinished.length });
+    const runs = await Promise.allSettled(unfinished.map((r) => this.run(r.id)));
+    return runs.flatMap((run) => (run.status === 'fulfilled' ? [run.value] : []));
   }
 
   retry(id: string, by: string): Promise<OnboardingRecord> {
@@ -168,6 +175,16 @@ export class OnboardingService {
 
   setJobRun(name: string, run: JobRun) {
     return this.core.store.setJobRun(name, run);
+  }
+
+  /** True for the first process to claim this slot of a job (each digest slot is posted once). */
+  claimJobSlot(job: string, slot: string) {
+    return this.core.store.claimJobSlot(job, slot);
+  }
+
+  /** Whether other processes share the store (then unfinished work is picked up periodically). */
+  get shared(): boolean {
+    return this.core.store.shared;
   }
 
   /** Moves closed records older than `days` to the archive. */

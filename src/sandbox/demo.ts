@@ -87,7 +87,7 @@ try {
   out(`  Ack (${good.ms.toFixed(0)} ms): modal now shows`);
   out(indent(renderView((good.body as { view: never }).view)));
   const record = await until(
-    () => bot.store.all().find((r) => r.state !== 'provisioning'),
+    () => bot.lowdb!.all().find((r) => r.state !== 'provisioning'),
     'the pipeline',
   );
   const dmChannel = await until(() => world.slack.dmWith(admin), 'the DM');

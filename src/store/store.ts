@@ -51,6 +51,7 @@ const ARCHIVE_BATCH = 500;
  */
 export class Store implements RecordStore {
   readonly kind = 'lowdb' as const;
+  readonly shared = false;
   readonly file: string;
   readonly archiveFile: string;
   private readonly low: Low<Database>;
@@ -225,6 +226,14 @@ export class Store implements RecordStore {
     const entry: JournalEntry = { t: 'job', name, run: structuredClone(run) };
     this.apply(entry);
     await this.persist(entry);
+  }
+
+  /** One process owns the file, so the in-memory check is the whole claim; it is persisted. */
+  async claimJobSlot(job: string, slot: string): Promise<boolean> {
+    const key = `slot:${job}`;
+    if (this.jobs[key]?.lastSlot === slot) return false;
+    await this.setJobRun(key, { lastSlot: slot, lastRunAt: new Date().toISOString() });
+    return true;
   }
 
   async drift(): Promise<readonly DriftItem[]> {

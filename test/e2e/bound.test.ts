@@ -28,7 +28,7 @@ async function onboard(login: string, email: string): Promise<OnboardingRecord> 
   );
   await h.driver.submitView(view.id, SANDBOX.admin, modalValues({ login, email }));
   return eventually(() => {
-    const r = h.bot.store.all().find((x) => x.person.login === login);
+    const r = h.bot.lowdb!.all().find((x) => x.person.login === login);
     return r && r.state === 'pending' && r.slack.ts ? r : undefined;
   });
 }
@@ -89,8 +89,8 @@ describe('bound buttons', () => {
       { privateMetadata: tampered },
     );
     expect(JSON.stringify(response.body)).toContain('could not be verified');
-    expect(h.bot.store.all().find((x) => x.id === b.id)!.state).toBe('pending');
-    expect(h.bot.store.all().find((x) => x.id === a.id)!.state).toBe('pending');
+    expect(h.bot.lowdb!.all().find((x) => x.id === b.id)!.state).toBe('pending');
+    expect(h.bot.lowdb!.all().find((x) => x.id === a.id)!.state).toBe('pending');
   });
 
   test('a fresh modal with a made-up retryOf is refused before anything is recorded', async () => {
@@ -99,7 +99,7 @@ describe('bound buttons', () => {
     const view = await eventually(() =>
       h.world.slack.views.slice(before).find((v) => v.type === 'modal'),
     );
-    const records = h.bot.store.all().length;
+    const records = h.bot.lowdb!.all().length;
     const response = await h.driver.submitView(
       view.id,
       SANDBOX.admin,
@@ -109,7 +109,7 @@ describe('bound buttons', () => {
       },
     );
     expect(JSON.stringify(response.body)).toContain('could not be verified');
-    expect(h.bot.store.all()).toHaveLength(records);
+    expect(h.bot.lowdb!.all()).toHaveLength(records);
   });
 });
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
     });
   }
   await eventually(
-    () => h.bot.store.all().filter((r) => r.slack.ts).length === HOSTILE.length,
+    () => h.bot.lowdb!.all().filter((r) => r.slack.ts).length === HOSTILE.length,
     10_000,
   );
 }, 30_000);
@@ -72,7 +72,7 @@ test('no user text becomes a live mention or a formatting marker in any Slack te
   await driver.command(SANDBOX.admin, '<!channel> *x*');
   await h.bot.jobs.digest({ requestedBy: SANDBOX.admin });
   await driver.event({ type: 'app_home_opened', user: SANDBOX.admin, tab: 'home' });
-  const record = h.bot.store.all()[0]!;
+  const record = h.bot.lowdb!.all()[0]!;
   const dm = world.slack.messages.find(
     (m) => m.channel === record.slack.channel && m.ts === record.slack.ts,
   )!;

@@ -46,7 +46,7 @@ async function submit(values: Parameters<typeof modalValues>[0] = {}): Promise<s
 async function finished(login = 'ada.lovelace'): Promise<OnboardingRecord> {
   const { bot } = harness();
   return eventually(() => {
-    const r = bot.store.all().find((x) => x.person.login === login);
+    const r = bot.lowdb!.all().find((x) => x.person.login === login);
     return r && r.state !== 'provisioning' && r.slack.ts ? r : undefined;
   });
 }
@@ -235,7 +235,7 @@ describe('Retry', () => {
     expect(clicked.status).toBe(200);
 
     const record = await eventually(() => {
-      const r = h!.bot.store.all().find((x) => x.id === failed.id);
+      const r = h!.bot.lowdb!.all().find((x) => x.id === failed.id);
       return r?.state === 'pending' ? r : undefined;
     });
     expect(record.failedStep).toBeUndefined();
@@ -268,7 +268,7 @@ describe('restart', () => {
     world.opentact.server.addFault({ method: 'POST', route: INVITE_POST[1], hang: true });
     await submit();
     const stuck = await eventually(() => {
-      const r = h!.bot.store.all()[0];
+      const r = h!.bot.lowdb!.all()[0];
       return r?.steps.invite.status === 'running' &&
         world.opentact.server.callsTo(...INVITE_POST).length === 1
         ? r
@@ -288,7 +288,7 @@ describe('restart', () => {
     const second = await startHarness({}, { world, dataFile: world.env.DATA_FILE! });
     cleanups.push(() => second.close());
     const record = await eventually(() => {
-      const r = second.bot.store.all().find((x) => x.id === stuck.id);
+      const r = second.bot.lowdb!.all().find((x) => x.id === stuck.id);
       return r?.state === 'pending' && r.slack.ts ? r : undefined;
     });
     expect(record.deliveries.sms.status).toBe('sent');
@@ -361,7 +361,9 @@ describe('secrets', () => {
       channel: message.channel,
       ts: message.ts,
     });
-    await eventually(() => h!.bot.store.all().find((x) => x.id === failed.id)?.state === 'pending');
+    await eventually(
+      () => h!.bot.lowdb!.all().find((x) => x.id === failed.id)?.state === 'pending',
+    );
     await eventually(() => h!.world.slack.callsTo('chat.update').length > 0);
 
     const secrets: string[] = [
@@ -390,7 +392,7 @@ describe('secrets', () => {
     expect(text).toContain('ada.lovelace'); // the text is really there
     for (const secret of secrets) expect(text).not.toContain(secret);
     // The record holds none either.
-    const stored = JSON.stringify(h.bot.store.all());
+    const stored = JSON.stringify(h.bot.lowdb!.all());
     for (const secret of [...passwords, ...tokens]) expect(stored).not.toContain(secret);
   });
 });
@@ -483,7 +485,7 @@ describe('health', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/json');
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ ok: true, mode: 'http', records: 0, accepting: true });
+    expect(body).toMatchObject({ ok: true, mode: 'http', store: 'lowdb', accepting: true });
     expect(typeof body.uptimeSeconds).toBe('number');
   });
 });

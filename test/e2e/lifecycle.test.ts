@@ -18,7 +18,7 @@ async function onboard(lifetime = '1') {
   );
   await h.driver.submitView(viewId, SANDBOX.admin, modalValues({ lifetime }));
   return await eventually(() => {
-    const r = h.bot.store.all()[0];
+    const r = h.bot.lowdb!.all()[0];
     return r?.state === 'pending' ? r : undefined;
   });
 }
@@ -56,7 +56,7 @@ describe('invite lifecycle through the digest', () => {
     expect(JSON.stringify(update.args.blocks)).toContain(`<@${SANDBOX.admin}> extended`);
     const inviteAfter = await eventually(() => {
       const v = h.world.opentact.state.invites.get(
-        h.bot.store.all().find((x) => x.id === record.id)!.invite!.uuid,
+        h.bot.lowdb!.all().find((x) => x.id === record.id)!.invite!.uuid,
       );
       return v && v.expired_on !== inviteBefore ? v.expired_on : undefined;
     });
@@ -92,15 +92,15 @@ describe('invite lifecycle through the digest', () => {
     const dialog = await eventually(() =>
       h.world.slack.views.find((v) => JSON.stringify(v).includes('revoke_modal')),
     );
-    const slykCode = h.bot.store.all().find((x) => x.id === record.id)!.slykCode!;
-    const inviteUuid = h.bot.store.all().find((x) => x.id === record.id)!.invite!.uuid;
+    const slykCode = h.bot.lowdb!.all().find((x) => x.id === record.id)!.slykCode!;
+    const inviteUuid = h.bot.lowdb!.all().find((x) => x.id === record.id)!.invite!.uuid;
     await h.driver.submitView(dialog.id, SANDBOX.admin, {
       revoke_mode: {
         revoke_mode_input: { type: 'radio_buttons', selected_option: { value: 'deactivate' } },
       },
     });
     const revoked = await eventually(() => {
-      const r = h.bot.store.all().find((x) => x.id === record.id)!;
+      const r = h.bot.lowdb!.all().find((x) => x.id === record.id)!;
       return r.state === 'revoked' ? r : undefined;
     });
     expect(h.world.opentact.state.invites.has(inviteUuid)).toBe(false);
@@ -136,7 +136,7 @@ describe('invite lifecycle through the digest', () => {
     expect(h.world.opentact.state.invites.get(record.invite!.uuid)!.expired_on).toBe(expiresOn);
     expect(h.world.usermgmt.sent).toHaveLength(sms);
     expect(h.world.slack.callsTo('chat.update')).toHaveLength(0);
-    expect(h.bot.store.all().find((x) => x.id === record.id)!.state).toBe('pending');
+    expect(h.bot.lowdb!.all().find((x) => x.id === record.id)!.state).toBe('pending');
     expect(h.world.slack.callsTo('views.open')).toHaveLength(1); // the onboarding modal only
   });
 

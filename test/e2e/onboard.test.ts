@@ -34,7 +34,7 @@ describe('/onboard end to end', () => {
     expect(submitted.viewErrors).toEqual([]);
 
     const record = await eventually(() => {
-      const r = h.bot.store.all()[0];
+      const r = h.bot.lowdb!.all()[0];
       return r && r.state !== 'provisioning' ? r : undefined;
     });
     expect(record.state).toBe('pending');
@@ -89,7 +89,7 @@ describe('/onboard end to end', () => {
       },
     });
     expect(h.world.opentact.server.calls).toHaveLength(0);
-    expect(h.bot.store.size).toBe(0);
+    expect(h.bot.lowdb!.size).toBe(0);
   });
 
   test('a non-admin is refused privately and nothing happens', async () => {
@@ -130,9 +130,9 @@ describe('/onboard end to end', () => {
     ]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
-    await eventually(() => h.bot.store.all()[0]?.state === 'pending');
+    await eventually(() => h.bot.lowdb!.all()[0]?.state === 'pending');
     await new Promise((r) => setTimeout(r, 100));
-    expect(h.bot.store.size).toBe(1);
+    expect(h.bot.lowdb!.size).toBe(1);
     expect(h.world.opentact.server.callsTo('POST', '/sip/connection/user')).toHaveLength(1);
   });
 
@@ -142,7 +142,7 @@ describe('/onboard end to end', () => {
     const viewId = await openModal();
     await h.driver.submitView(viewId, SANDBOX.admin, modalValues({}));
     const record = await eventually(() =>
-      h.bot.store.all()[0]?.state === 'failed' ? h.bot.store.all()[0] : undefined,
+      h.bot.lowdb!.all()[0]?.state === 'failed' ? h.bot.lowdb!.all()[0] : undefined,
     );
     expect(record.failedStep).toBe('sip_user');
     expect(record.steps.sip_user.fields).toHaveProperty('body.login');
@@ -190,7 +190,7 @@ describe('authorisation without ONBOARDING_ADMINS (workspace admins and owners)'
     // The refusal has no submit button, so nothing can be submitted from it.
     expect((memberView.view as { submit?: unknown }).submit).toBeUndefined();
     expect(h.world.opentact.server.calls).toHaveLength(0);
-    expect(h.bot.store.size).toBe(0);
+    expect(h.bot.lowdb!.size).toBe(0);
   });
 });
 
@@ -214,7 +214,7 @@ describe('SIP login suggestion', () => {
     expect(JSON.stringify(view.view)).toContain('Suggested: g.hopperbrewste');
     // Submitting with the login left empty uses that suggestion.
     await h.driver.submitView(viewId, SANDBOX.admin, values);
-    const record = await eventually(() => h.bot.store.all()[0]);
+    const record = await eventually(() => h.bot.lowdb!.all()[0]);
     expect(record.person.login).toBe('g.hopperbrewste'); // 15 characters at most (Opentact);
   });
 });

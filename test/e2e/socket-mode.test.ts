@@ -33,7 +33,7 @@ describe('Socket Mode', () => {
 
     const good = await s.driver.submitView(modal.id, SANDBOX.admin, modalValues({}));
     expect(good.body).toMatchObject({ response_action: 'update' });
-    const record = await waitFor(() => s!.bot.store.all().find((r) => r.state === 'pending'));
+    const record = await waitFor(() => s!.bot.lowdb!.all().find((r) => r.state === 'pending'));
     expect(s.world.usermgmt.sent).toHaveLength(1);
     expect(s.world.slyk.outbox).toHaveLength(1);
 
@@ -43,7 +43,7 @@ describe('Socket Mode', () => {
     const before = record.invite!.expiresAt;
     await s.driver.click(SANDBOX.admin, extend, { channel: dmChannel, ts: dm.ts });
     await waitFor(
-      () => s!.bot.store.all().find((x) => x.id === record.id)!.invite!.expiresAt !== before,
+      () => s!.bot.lowdb!.all().find((x) => x.id === record.id)!.invite!.expiresAt !== before,
     );
 
     // The Home tab over events_api.

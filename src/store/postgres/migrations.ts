@@ -67,4 +67,17 @@ CREATE TABLE drift (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'job_slots',
+    sql: `
+-- A scheduled slot is run by whichever replica records it first.
+CREATE TABLE job_slots (
+  job text NOT NULL,
+  slot text NOT NULL,
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (job, slot)
+);
+`,
+  },
 ];

@@ -63,6 +63,7 @@ type Row = { id: string; record: unknown };
  */
 export class PostgresStore implements RecordStore {
   readonly kind = 'postgres' as const;
+  readonly shared = true;
   /** host:port/database, for logs (never the password). */
   readonly where: string;
   private readonly pool: pg.Pool;
@@ -229,6 +230,16 @@ export class PostgresStore implements RecordStore {
          ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run, updated_at = now()`,
         [name, JSON.stringify(JobRunSchema.parse(run))],
       );
+    });
+  }
+
+  claimJobSlot(job: string, slot: string): Promise<boolean> {
+    return this.run(async () => {
+      const { rowCount } = await this.pool.query(
+        'INSERT INTO job_slots (job, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [job, slot],
+      );
+      return rowCount === 1;
     });
   }
 

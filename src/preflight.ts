@@ -1,5 +1,5 @@
 import type { Config } from './config.ts';
-import { UpstreamError } from './providers/http.ts';
+import { describeSocketError, UpstreamError } from './providers/http.ts';
 import { createOpentactClient } from './providers/opentact.ts';
 import { createSlykClient } from './providers/slyk.ts';
 import { redact } from './redact.ts';
@@ -258,15 +258,5 @@ function describe(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer in ${timeoutMs} ms`;
   }
-  let cause: unknown = error;
-  for (let depth = 0; cause && depth < 5; depth += 1) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) {
-      return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(code)
-        ? `could not connect (${code})`
-        : `the connection broke (${code})`;
-    }
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return error instanceof Error ? error.message : String(error);
+  return describeSocketError(error) ?? (error instanceof Error ? error.message : String(error));
 }

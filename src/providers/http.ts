@@ -314,7 +314,11 @@ function tryJson(text: string): unknown {
 }
 
 function describeNetworkError(error: unknown): string {
-  // fetch wraps the socket error: walk the cause chain for its code.
+  return describeSocketError(error) ?? 'the connection broke';
+}
+
+/** "could not connect (ECONNREFUSED)" or "the connection broke (ECONNRESET)", from fetch's cause chain. */
+export function describeSocketError(error: unknown): string | undefined {
   let cause: unknown = error;
   for (let depth = 0; cause && depth < 5; depth += 1) {
     const code = (cause as { code?: unknown }).code;
@@ -325,7 +329,7 @@ function describeNetworkError(error: unknown): string {
     }
     cause = (cause as { cause?: unknown }).cause;
   }
-  return 'the connection broke';
+  return undefined;
 }
 
 /** Builds a URL path from a template, encoding every parameter. */

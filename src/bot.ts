@@ -71,10 +71,17 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const startedAt = Date.now();
   const store = await openStore(config, logger);
   const providers = createProviders(config);
-  const service = new OnboardingService({ store, providers, clock, logger });
+  const service = new OnboardingService({
+    store,
+    providers,
+    clock,
+    logger,
+    concurrency: config.onboardingConcurrency,
+  });
   const slack = createSlackApp(config, logger, () => ({
     mode: config.slack.mode,
     store: store.kind,
+    queue: service.queue,
     accepting: service.isAccepting,
     ...(options.preflight ? { dependencies: options.preflight.dependencies } : {}),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -162,6 +169,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         const finished = await service.drain(Math.max(0, deadline - Date.now()));
         if (!finished)
           logger.warn('stopped with steps still running; they resume at the next start');
+        const unposted = await notifier.flush(Math.max(0, deadline - Date.now()));
+        if (unposted > 0)
+          logger.warn('audit lines not posted before the stop', { count: unposted });
         await store.close();
       })();
       return stopping;

@@ -36,6 +36,8 @@ export type Config = {
   expiryWarningDays: number;
   /** Closed onboardings older than this move to the archive file. */
   archiveAfterDays: number;
+  /** Onboardings provisioning at once; the rest wait, recorded, in order. */
+  onboardingConcurrency: number;
   dataFile: string;
   /** When set, records live in PostgreSQL (several bot processes may share it) instead of DATA_FILE. */
   databaseUrl: string | undefined;
@@ -186,6 +188,7 @@ const EnvSchema = z.object({
   ),
   EXPIRY_WARNING_DAYS: positiveInt('day', 2, 365),
   ARCHIVE_AFTER_DAYS: positiveInt('day', 90, 3650),
+  ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
   DATABASE_URL: optional(
     z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
       message: 'should be a PostgreSQL URL like postgres://user:password@host:5432/db',
@@ -322,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     inviteTtlDays: e.INVITE_TTL_DAYS,
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
     archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
+    onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     dataFile: resolve(e.DATA_FILE),
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,

@@ -5,6 +5,7 @@ import type { ActionOutcome } from './actions/outcome.ts';
 import { resend } from './actions/resend.ts';
 import { retry } from './actions/retry.ts';
 import { type RevokeMode, revoke } from './actions/revoke.ts';
+import { Admission } from './admission.ts';
 import type { Clock } from './clock.ts';
 import { Core } from './core.ts';
 import { reconcile, sweepExpired } from './lifecycle.ts';
@@ -23,6 +24,9 @@ export type ServiceOptions = {
   clock: Clock;
   logger: Logger;
   onChange?: (record: OnboardingRecord) => void;
+  /** Onboardings whose pipeline runs at once; the rest wait in order (default 8). */
+  concurrency?: number;
+  leaseMs?: number;
 };
 
 /**
@@ -33,10 +37,12 @@ export type ServiceOptions = {
 export class OnboardingService {
   private readonly core: Core;
   private readonly pipeline: Pipeline;
+  private readonly admission: Admission;
 
   constructor(options: ServiceOptions) {
     this.core = new Core(options);
     this.pipeline = new Pipeline(this.core);
+    this.admission = new Admission(options.concurrency ?? 8);
   }
 
   /** The invitation channels that are configured. */
@@ -59,9 +65,18 @@ export class OnboardingService {
     return this.core.store.insert(newRecord(request, this.core.clock()));
   }
 
-  /** Runs the pipeline from the first unfinished step. Safe to call twice: runs are serialised. */
+  /**
+   * Runs the pipeline from the first unfinished step, once a slot is free
+   * (admission control). Safe to call twice: runs of one record are serialised.
+   */
   run(id: string): Promise<OnboardingRecord> {
-    return this.core.perform(id, () => this.pipeline.run(id));
+    this.core.assertAccepting();
+    return this.admission.run(() => this.core.perform(id, () => this.pipeline.run(id)));
+  }
+
+  /** Onboardings running and waiting for a slot (reported by /health and the logs). */
+  get queue() {
+    return this.admission.depth;
   }
 
   /**

@@ -1,5 +1,6 @@
 import ky, { HTTPError, isKyError, type KyInstance, NetworkError, TimeoutError } from 'ky';
 import type { z } from 'zod';
+import { keepAliveFetch } from '../net/keep-alive.ts';
 import { redact } from '../redact.ts';
 
 /**
@@ -190,6 +191,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     totalTimeout: options.totalTimeoutMs ?? 30_000,
     throwHttpErrors: true,
     retry,
+    // Reused connections (src/net/keep-alive.ts): a fresh TCP + TLS handshake per call otherwise.
+    fetch: keepAliveFetch(),
   });
 
   async function send(request: RequestOptions): Promise<{ status: number; text: string }> {

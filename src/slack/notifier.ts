@@ -93,10 +93,48 @@ export class Notifier {
     }
   }
 
-  /** One line in DIGEST_CHANNEL, when configured. */
-  async audit(text: string): Promise<void> {
-    if (!this.auditChannel) return;
-    await this.post(this.auditChannel, text).catch(() => undefined);
+  /**
+   * One line in DIGEST_CHANNEL, when configured. It never holds the caller:
+   * lines wait in a per-channel outbox, and what accumulates while a post is
+   * paced goes out together in the next one, in order.
+   */
+  audit(text: string): Promise<void> {
+    if (!this.auditChannel) return Promise.resolve();
+    const channel = this.auditChannel;
+    const queue = this.outbox.get(channel) ?? [];
+    queue.push(text);
+    this.outbox.set(channel, queue);
+    if (!this.draining.has(channel)) {
+      const run = this.drain(channel).finally(() => this.draining.delete(channel));
+      this.draining.set(channel, run);
+    }
+    return Promise.resolve();
+  }
+
+  private readonly outbox = new Map<string, string[]>();
+  private readonly draining = new Map<string, Promise<void>>();
+  /** Lines per post: Slack's text limit is far above this, a reader's patience is not. */
+  private static readonly BATCH = 20;
+
+  private async drain(channel: string): Promise<void> {
+    const queue = this.outbox.get(channel)!;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, Notifier.BATCH);
+      await this.post(channel, batch.join('\n')).catch(() => undefined);
+    }
+  }
+
+  /** Waits (up to `timeoutMs`) until every queued audit line is posted; how many remain. */
+  async flush(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.draining.values()]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return [...this.outbox.values()].reduce((n, q) => n + q.length, 0);
   }
 
   async post(channel: string, text: string, blocks?: KnownBlock[]): Promise<string | undefined> {

@@ -201,3 +201,27 @@ test('a resume cut short during its look-up still counts as "may have landed"', 
   expect(d.counts(req.person).emails).toBe(1);
   await resuming.catch(() => undefined);
 });
+
+test('admission control: at most N onboardings provision at once, the rest wait in order', async () => {
+  const { OnboardingService } = await import('../../src/onboarding/service.ts');
+  const { createLogger } = await import('../../src/log.ts');
+  const service = new OnboardingService({
+    store: d.store,
+    providers: d.providers,
+    clock: () => new Date(),
+    logger: createLogger('error'),
+    concurrency: 2,
+  });
+  d.world.opentact.server.setLatency(30);
+  const ids = [];
+  for (let i = 0; i < 6; i += 1) ids.push((await service.submit(request())).record.id);
+  const finished: string[] = [];
+  const runs = ids.map((id) => service.run(id).then(() => finished.push(id)));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(service.queue).toMatchObject({ inFlight: 2, waiting: 4, limit: 2 });
+  await Promise.all(runs);
+  d.world.opentact.server.setLatency(0);
+  expect(service.queue).toMatchObject({ inFlight: 0, waiting: 0 });
+  expect(finished.slice(0, 2).sort()).toEqual(ids.slice(0, 2).sort()); // the first two went first
+  for (const id of ids) expect((await d.store.get(id))!.state).toBe('pending');
+});

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { createLogger } from '../../src/log.ts';
 import { findButton, modalValues, waitFor } from '../../src/sandbox/driver.ts';
 import { type SandboxSession, startSandboxSession } from '../../src/sandbox/session.ts';
 import { SANDBOX } from '../../src/sandbox/world.ts';
@@ -51,9 +52,15 @@ describe('Socket Mode', () => {
     await waitFor(() => s!.world.slack.homeOf(SANDBOX.admin));
   });
 
-  test('a wrong app token fails the start with invalid_auth', async () => {
+  test('a wrong app token fails the start with invalid_auth, and says so in the log', async () => {
+    const lines: string[] = [];
     await expect(
-      startSandboxSession({ socketMode: true, env: { SLACK_APP_TOKEN: 'xapp-wrong-token' } }),
+      startSandboxSession({
+        socketMode: true,
+        env: { SLACK_APP_TOKEN: 'xapp-wrong-token' },
+        bot: { logger: createLogger('error', {}, (line) => lines.push(line)) },
+      }),
     ).rejects.toThrow(/invalid_auth/);
+    expect(lines.join('\n')).toContain('invalid_auth');
   });
 });

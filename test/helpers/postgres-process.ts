@@ -49,9 +49,11 @@ const server = new EmbeddedPostgres({
   onLog: () => {},
   onError: () => {},
 });
-let stopping: Promise<void> | undefined;
+let stopping = false;
 const stop = () => {
-  stopping ??= server
+  if (stopping) return;
+  stopping = true;
+  void server
     .stop()
     .catch(() => undefined)
     .finally(() => {

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { errorFields } from '../../../log.ts';
 import { displayName, type OnboardingRecord } from '../../../onboarding/model.ts';
 import type { Amendment } from '../../../onboarding/service.ts';
-import { ActionRefused, describeError } from '../../../onboarding/service.ts';
+import { ActionRefused } from '../../../onboarding/service.ts';
 import { StoreClosedError } from '../../../store/store.ts';
 import type { SlackContext } from '../../context.ts';
 import { INPUT, METADATA_KIND } from '../../ids.ts';
@@ -72,7 +72,11 @@ export async function onboardSubmission(
           slack: { viewId: view.id },
         });
   } catch (error) {
-    const message = error instanceof ActionRefused ? error.message : describeError(error);
+    // Not a refusal: the record could not be written (the disk or the database did not answer).
+    const message =
+      error instanceof ActionRefused
+        ? error.message
+        : 'the bot could not record it (its data store did not answer). Try again in a minute.';
     if (!(error instanceof ActionRefused))
       ctx.logger.error('onboarding not recorded', errorFields(error));
     await ack({
@@ -102,7 +106,11 @@ export async function onboardSubmission(
       return;
     }
     ctx.logger.error('onboarding could not run', errorFields(error));
-    const message = error instanceof ActionRefused ? error.message : describeError(error);
+    // The onboarding is recorded: it resumes from the step it reached once the store answers.
+    const message =
+      error instanceof ActionRefused
+        ? error.message
+        : 'the bot could not save a step (its data store did not answer); it resumes from where it stopped at the next start, and nothing is sent twice.';
     await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${esc(message)}`);
     await client.chat
       .postMessage({ channel: userId, text: `:x: The onboarding could not run: ${esc(message)}` })

@@ -77,6 +77,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clock,
     logger,
     concurrency: config.onboardingConcurrency,
+    leaseMs: config.leaseSeconds * 1000,
   });
   const slack = createSlackApp(config, logger, () => ({
     mode: config.slack.mode,
@@ -147,7 +148,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const failover = service.shared
     ? setInterval(() => {
         resuming = resuming.then(resume);
-      }, options.resumeEveryMs ?? 20_000)
+      }, options.resumeEveryMs ?? (config.leaseSeconds * 1000 * 2) / 3)
     : undefined;
   failover?.unref();
 

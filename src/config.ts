@@ -38,6 +38,8 @@ export type Config = {
   archiveAfterDays: number;
   /** Onboardings provisioning at once; the rest wait, recorded, in order. */
   onboardingConcurrency: number;
+  /** With a shared store: how long a replica's claim on a record lasts unrenewed (failover time). */
+  leaseSeconds: number;
   dataFile: string;
   /** When set, records live in PostgreSQL (several bot processes may share it) instead of DATA_FILE. */
   databaseUrl: string | undefined;
@@ -189,6 +191,7 @@ const EnvSchema = z.object({
   EXPIRY_WARNING_DAYS: positiveInt('day', 2, 365),
   ARCHIVE_AFTER_DAYS: positiveInt('day', 90, 3650),
   ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
+  LEASE_SECONDS: positiveInt('second', 30, 300, 2),
   DATABASE_URL: optional(
     z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
       message: 'should be a PostgreSQL URL like postgres://user:password@host:5432/db',
@@ -326,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
     archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
+    leaseSeconds: e.LEASE_SECONDS,
     dataFile: resolve(e.DATA_FILE),
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,

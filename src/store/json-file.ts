@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import type { Database } from './schema.ts';
@@ -33,15 +34,24 @@ export class ChunkedJsonFile implements Adapter<Database> {
     this.sliceSize = sliceSize;
   }
 
+  /**
+   * True after read() when the file is exactly what this adapter last wrote
+   * (its SHA-256 matches the `.sha256` beside it): the store may then skip
+   * re-validating a snapshot it wrote itself. A hand-edited file is not trusted.
+   */
+  trusted = false;
+
   async read(): Promise<Database | null> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.file, 'utf8');
+      bytes = await readFile(this.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
-    return JSON.parse(text) as Database;
+    const expected = await readFile(`${this.file}.sha256`, 'utf8').catch(() => '');
+    this.trusted = expected.trim() === createHash('sha256').update(bytes).digest('hex');
+    return JSON.parse(bytes.toString('utf8')) as Database;
   }
 
   private line(record: object): string {
@@ -64,18 +74,23 @@ export class ChunkedJsonFile implements Adapter<Database> {
       `.${basename(this.file)}.${process.pid}.${tempCounter}.tmp`,
     );
     const handle = await open(temp, 'w');
+    const hash = createHash('sha256');
+    const put = (text: string) => {
+      hash.update(text);
+      return handle.write(text);
+    };
     try {
       const head = JSON.stringify(rest);
-      await handle.write(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"onboardings":[\n`);
+      await put(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"onboardings":[\n`);
       for (let start = 0; start < onboardings.length; start += this.sliceSize) {
         const slice = onboardings.slice(start, start + this.sliceSize);
         const last = start + this.sliceSize >= onboardings.length;
         const text = slice.map((record) => this.line(record)).join(',\n');
-        await handle.write(last ? `${text}\n` : `${text},\n`);
+        await put(last ? `${text}\n` : `${text},\n`);
         // Give other work (Slack acks) a turn between slices.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      await handle.write(']}\n');
+      await put(']}\n');
       await handle.sync();
     } catch (error) {
       await handle.close().catch(() => {});
@@ -90,6 +105,11 @@ export class ChunkedJsonFile implements Adapter<Database> {
       throw error;
     }
     await syncDirectory(dirname(this.file));
+    // Written after the rename: a crash in between leaves an old checksum, so the next
+    // start validates the file instead of trusting it.
+    const sum = `${temp}.sha256`;
+    await writeFile(sum, `${hash.digest('hex')}\n`);
+    await rename(sum, `${this.file}.sha256`);
   }
 }
 

@@ -90,9 +90,15 @@ export class LiveSet {
     return id === undefined ? undefined : this.get(id);
   }
 
-  /** Inserts or replaces (keeping the record's place in the order); returns it deep-frozen. */
-  put(record: OnboardingRecord): OnboardingRecord {
-    deepFreeze(record);
+  /**
+   * Inserts or replaces (keeping the record's place in the order); returns it
+   * frozen — deep by default, shallow for a bulk load from a snapshot the store
+   * wrote itself (nothing of ours mutates a stored record; the deep walk over
+   * 50k records costs a large part of the start-up).
+   */
+  put(record: OnboardingRecord, shallow = false): OnboardingRecord {
+    if (shallow) Object.freeze(record);
+    else deepFreeze(record);
     const slot = this.slots.get(record.id);
     if (slot) {
       this.unindex(slot.record);

@@ -79,14 +79,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     concurrency: config.onboardingConcurrency,
     leaseMs: config.leaseSeconds * 1000,
   });
-  const slack = createSlackApp(config, logger, () => ({
-    mode: config.slack.mode,
-    store: store.kind,
-    queue: service.queue,
-    accepting: service.isAccepting,
-    ...(options.preflight ? { dependencies: options.preflight.dependencies } : {}),
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-  }));
+  const slack = createSlackApp(
+    config,
+    logger,
+    () => ({
+      mode: config.slack.mode,
+      store: store.kind,
+      queue: service.queue,
+      accepting: service.isAccepting,
+      ...(options.preflight ? { dependencies: options.preflight.dependencies } : {}),
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    }),
+    service.shared ? (key) => service.claimJobSlot('click', key) : undefined,
+  );
   const { app } = slack;
   // Buttons and dialogs are bound to what the bot rendered, under a key derived from the app's secret.
   const binder = new Binder(
@@ -146,9 +151,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
   let resuming: Promise<unknown> = resume();
   const failover = service.shared
-    ? setInterval(() => {
-        resuming = resuming.then(resume);
-      }, options.resumeEveryMs ?? (config.leaseSeconds * 1000 * 2) / 3)
+    ? setInterval(
+        () => {
+          resuming = resuming.then(resume);
+        },
+        options.resumeEveryMs ?? (config.leaseSeconds * 1000 * 2) / 3,
+      )
     : undefined;
   failover?.unref();
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { newRecord } from '../../src/onboarding/record.ts';
+import { findButton } from '../../src/sandbox/driver.ts';
 import { type SandboxSession, startSandboxSession } from '../../src/sandbox/session.ts';
 import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
 import { freshDatabaseUrl } from '../helpers/postgres.ts';
@@ -97,4 +98,27 @@ test('a digest slot scheduled on both replicas is posted once', async () => {
     .messagesIn(SANDBOX.digestChannel)
     .filter((m) => m.text?.startsWith('Invitation digest')).length;
   expect(after - before).toBe(1);
+});
+
+test('the same click delivered to both replicas (a retry through the load balancer) acts once', async () => {
+  const record = (await a.bot.store.findByEmailOrLogin('ada.lovelace'))!;
+  const dm = world.slack.messages.find(
+    (m) => m.channel === record.slack.channel && m.ts === record.slack.ts,
+  )!;
+  const extend = findButton(dm.blocks, 'extend:')!;
+  const route = '/sip/connection/:sip_connection_uuid/invites/:uuid';
+  const patches = world.opentact.server.callsTo('PATCH', route).length;
+  const where = { channel: dm.channel, ts: dm.ts };
+  const click = { actionTs: '1764583000.000200' };
+  await Promise.all([
+    a.driver.click(SANDBOX.admin, extend, where, click),
+    b.driver.click(SANDBOX.admin, extend, where, click),
+  ]);
+  await eventually(
+    () =>
+      world.slack.callsTo('chat.update').length > 0 &&
+      world.opentact.server.callsTo('PATCH', route).length > patches,
+  );
+  await new Promise((r) => setTimeout(r, 400));
+  expect(world.opentact.server.callsTo('PATCH', route)).toHaveLength(patches + 1);
 });

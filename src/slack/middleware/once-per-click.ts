@@ -9,10 +9,13 @@ const MAX_KEYS = 50_000;
  * One action per click. A block action with the same identity — user, action,
  * message or view, `action_ts` — is acted on once within Slack's 5-minute
  * window; a second arrival (a double click, Slack's retry, a replay) is
- * acknowledged and does nothing. Kept in memory, bounded.
+ * acknowledged and does nothing. Kept in memory, bounded; on a shared store
+ * also claimed there, for the replicas behind one load balancer.
  */
 export function oncePerClick(
   log: Logger,
+  /** With several replicas: the store records the click, so a retry on another replica is caught too. */
+  claim?: (key: string) => Promise<boolean>,
   now: () => number = Date.now,
 ): Middleware<AnyMiddlewareArgs> {
   const seen = new Map<string, number>();
@@ -21,7 +24,10 @@ export function oncePerClick(
     if (!key) return args.next();
     const at = now();
     const first = seen.get(key);
-    if (first !== undefined && at - first < WINDOW_MS) {
+    const repeated =
+      (first !== undefined && at - first < WINDOW_MS) ||
+      (claim !== undefined && !(await claim(key)));
+    if (repeated) {
       log.info('ignored a repeated click', { action: key.split('|')[1] });
       if ('ack' in args && typeof args.ack === 'function')
         await (args.ack as () => Promise<void>)();

@@ -262,6 +262,10 @@ export class PostgresStore implements RecordStore {
 
   archiveClosed(before: Date): Promise<number> {
     return this.run(async () => {
+      // Claims of clicks matter for Slack's 5-minute window only; keep a day of them.
+      await this.pool.query(
+        "DELETE FROM job_slots WHERE job = 'click' AND claimed_at < now() - interval '1 day'",
+      );
       let moved = 0;
       for (;;) {
         // A row being updated right now is skipped (its change makes it recent anyway);

@@ -50,6 +50,5 @@ export function sharedAgent(): Agent {
 
 /** `fetch` through `dispatcher` (default: the shared pool), for clients that take a fetch function. */
 export function keepAliveFetch(dispatcher: Agent = sharedAgent()): typeof fetch {
-  return (input, init) =>
-    fetch(input, { ...init, dispatcher });
+  return (input, init) => fetch(input, { ...init, dispatcher });
 }

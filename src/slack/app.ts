@@ -9,6 +9,7 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { keepAliveFetch } from '../net/keep-alive.ts';
 import type { SlackContext } from './context.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { createFrontDoor } from './front-door.ts';
@@ -41,6 +42,8 @@ export function createSlackApp(
   config: Config,
   logger: Logger,
   health: () => Record<string, unknown>,
+  /** Records a click once across replicas (a shared store), or undefined for one process. */
+  claimClick?: (key: string) => Promise<boolean>,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger.child({ component: 'bolt' }));
   const clientOptions = {
@@ -48,6 +51,8 @@ export function createSlackApp(
     timeout: 10_000,
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
     rejectRateLimitedCalls: false,
+    // Reused connections to Slack (web-api 8 calls fetch; it has no `agent` option any more).
+    fetch: keepAliveFetch(),
   };
   let httpServer: Server | undefined;
   const receiver =
@@ -74,7 +79,7 @@ export function createSlackApp(
   // Before anything else: a payload our listeners cannot read is acked and dropped (Socket Mode;
   // in HTTP mode the front door refuses it with a 400 before Bolt sees it).
   app.use(payloadGuard(logger));
-  app.use(oncePerClick(logger));
+  app.use(oncePerClick(logger, claimClick));
   // Listener errors reach one handler that logs once; listeners tell the user themselves.
   registerErrorHandler(app, logger);
   // Every request's listener work (which goes on after the ack) is tracked, so

@@ -102,6 +102,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     client: app.client,
     remember: (id, where) => service.rememberSlack(id, where),
     seal,
+    reserve: service.shared ? (channel, ms) => service.reservePostSlot(channel, ms) : undefined,
     logger,
     clock,
     auditChannel: config.digest.channel,

@@ -40,6 +40,11 @@ export interface RecordStore {
   ): Promise<OnboardingRecord>;
   jobRun(name: string): Promise<JobRun>;
   setJobRun(name: string, run: JobRun): Promise<void>;
+  /**
+   * Reserves the next moment to post to `channel`, `intervalMs` after the
+   * previous reservation by any process; resolves with how long to wait.
+   */
+  reservePostSlot(channel: string, intervalMs: number): Promise<number>;
   /** Records that `slot` of `job` is being run; true for the first caller only, across replicas. */
   claimJobSlot(job: string, slot: string): Promise<boolean>;
   drift(): Promise<readonly DriftItem[]>;

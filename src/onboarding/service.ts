@@ -192,6 +192,11 @@ export class OnboardingService {
     return this.core.store.setJobRun(name, run);
   }
 
+  /** How long to wait before posting to `channel` so all replicas together keep the pace. */
+  reservePostSlot(channel: string, intervalMs: number) {
+    return this.core.store.reservePostSlot(channel, intervalMs);
+  }
+
   /** True for the first process to claim this slot of a job (each digest slot is posted once). */
   claimJobSlot(job: string, slot: string) {
     return this.core.store.claimJobSlot(job, slot);

@@ -30,6 +30,7 @@ export class Notifier {
   private readonly client: WebClient;
   /** Remembers where the requester's result message lives (the domain stores it). */
   private readonly seal: Seal;
+  private readonly reserve: ((channel: string, intervalMs: number) => Promise<number>) | undefined;
   private readonly remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -39,6 +40,8 @@ export class Notifier {
     client: WebClient;
     remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
     seal: Seal;
+    /** With a shared store: reserves a channel's next posting slot across replicas (ms to wait). */
+    reserve?: ((channel: string, intervalMs: number) => Promise<number>) | undefined;
     logger: Logger;
     clock: Clock;
     auditChannel: string | undefined;
@@ -46,6 +49,7 @@ export class Notifier {
     this.client = options.client;
     this.remember = options.remember;
     this.seal = options.seal;
+    this.reserve = options.reserve;
     this.log = options.logger;
     this.clock = options.clock;
     this.auditChannel = options.auditChannel;
@@ -177,6 +181,12 @@ export class Notifier {
       if (this.lanes.get(channel) === lane) this.lanes.delete(channel);
     });
     await previous;
+    // Several replicas: the store hands out the channel's slots, one per interval, across processes.
+    if (this.reserve && interval > 0) {
+      // A small margin, so network jitter never brings two posts closer than the interval at Slack.
+      const wait = await this.reserve(channel, interval + 50).catch(() => 0);
+      if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+    }
     return release;
   }
 

@@ -235,6 +235,11 @@ export class Store implements RecordStore {
     await this.persist(entry);
   }
 
+  /** One process owns the file: the notifier's own lanes keep the pace. */
+  async reservePostSlot(): Promise<number> {
+    return 0;
+  }
+
   /** One process owns the file, so the in-memory check is the whole claim; it is persisted. */
   async claimJobSlot(job: string, slot: string): Promise<boolean> {
     const key = `slot:${job}`;

@@ -80,4 +80,16 @@ CREATE TABLE job_slots (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'channel_pace',
+    sql: `
+-- When each channel may next be posted to: replicas reserve slots here, so together they keep
+-- Slack's pace of one message per second per channel.
+CREATE TABLE channel_pace (
+  channel text PRIMARY KEY,
+  next_at timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -233,6 +233,19 @@ export class PostgresStore implements RecordStore {
     });
   }
 
+  reservePostSlot(channel: string, intervalMs: number): Promise<number> {
+    return this.run(async () => {
+      const { rows } = await this.pool.query<{ wait_ms: string }>(
+        `INSERT INTO channel_pace (channel, next_at) VALUES ($1, now() + $2 * interval '1 millisecond')
+         ON CONFLICT (channel) DO UPDATE
+           SET next_at = greatest(channel_pace.next_at, now()) + $2 * interval '1 millisecond'
+         RETURNING greatest(0, extract(epoch FROM (next_at - now())) * 1000 - $2) AS wait_ms`,
+        [channel, intervalMs],
+      );
+      return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
+    });
+  }
+
   claimJobSlot(job: string, slot: string): Promise<boolean> {
     return this.run(async () => {
       const { rowCount } = await this.pool.query(

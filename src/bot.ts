@@ -85,6 +85,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     () => ({
       mode: config.slack.mode,
       store: store.kind,
+      ...(store.reachable === false ? { ok: false, storeReachable: false } : {}),
       queue: service.queue,
       accepting: service.isAccepting,
       ...(options.preflight ? { dependencies: options.preflight.dependencies } : {}),

@@ -31,7 +31,9 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      answer(res, 200, { ok: true, ...options.health() });
+      // A 503 takes a replica whose store does not answer out of a load balancer's rotation.
+      const body = { ok: true, ...options.health() };
+      answer(res, body.ok === false ? 503 : 200, body);
       return;
     }
     if (path !== EVENTS_PATH || !options.slack) return answer(res, 404);

@@ -4,7 +4,11 @@ import type { RecordStore } from '../onboarding/ports.ts';
 import { PostgresStore } from './postgres/store.ts';
 import { Store } from './store.ts';
 
-export type OpenedStore = RecordStore & { readonly kind: 'lowdb' | 'postgres' };
+/** `reachable`: false while the database does not answer (lowdb: always true). */
+export type OpenedStore = RecordStore & {
+  readonly kind: 'lowdb' | 'postgres';
+  readonly reachable?: boolean;
+};
 
 /**
  * The store the configuration asks for: lowdb by default, PostgreSQL when

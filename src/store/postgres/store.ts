@@ -384,11 +384,22 @@ export class PostgresStore implements RecordStore {
   }
 
   /** Refuses work after close, tracks it until settled, and scrubs the URL out of any error. */
+  /** Whether the last query reached the database (reported by /health). */
+  reachable = true;
+
   private run<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError('the store is closed'));
-    const running = work().catch((error: unknown) => {
-      throw scrubError(error, this.target);
-    });
+    const running = work().then(
+      (value) => {
+        this.reachable = true;
+        return value;
+      },
+      (error: unknown) => {
+        // Only a connection-level failure makes the database "unreachable" for /health.
+        if (isConnectionError(error)) this.reachable = false;
+        throw scrubError(error, this.target);
+      },
+    );
     this.inflight.add(running);
     running.then(
       () => this.inflight.delete(running),
@@ -396,4 +407,15 @@ export class PostgresStore implements RecordStore {
     );
     return running;
   }
+}
+
+/** Errors that mean the database could not be reached, not that a query was refused. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[123]|08\w{3})$/.test(code)
+  )
+    return true;
+  return /timeout|terminated|Connection/i.test(String((error as Error).message ?? ''));
 }

@@ -208,45 +208,40 @@ export function withLoginSuggestion(view: ModalView, suggestion: string): ModalV
   };
 }
 
-/** Shown while the pipeline runs (the submission is acknowledged with it). */
-export function progressView(name: string, channels: Channel[]): ModalView {
-  const steps = STEPS.filter((s) => s === 'sip_user' || s === 'invite' || channels.includes(s));
+/** A modal with nothing to submit: progress, checks, failures. */
+function infoModal(title: string, blocks: KnownBlock[]): ModalView {
   return {
     type: 'modal',
     callback_id: CALLBACK.progress,
-    title: plain('Onboarding', 24),
+    title: plain(title, 24),
     close: plain('Close', 24),
-    blocks: [
-      section(`:hourglass_flowing_sand: *Onboarding ${esc(name)}…*`),
-      section(steps.map((s) => `:white_circle: ${STEP_LABEL[s]}`).join('\n')),
-      context('You can close this window: the result also arrives as a direct message.'),
-    ],
+    blocks,
   };
+}
+
+/** Shown while the pipeline runs (the submission is acknowledged with it). */
+export function progressView(name: string, channels: Channel[]): ModalView {
+  const steps = STEPS.filter((s) => s === 'sip_user' || s === 'invite' || channels.includes(s));
+  return infoModal('Onboarding', [
+    section(`:hourglass_flowing_sand: *Onboarding ${esc(name)}…*`),
+    section(steps.map((s) => `:white_circle: ${STEP_LABEL[s]}`).join('\n')),
+    context('You can close this window: the result also arrives as a direct message.'),
+  ]);
 }
 
 /** Shown for a moment while the bot checks who may onboard. */
 export function checkingView(): ModalView {
-  return {
-    type: 'modal',
-    callback_id: CALLBACK.progress,
-    title: plain('Onboard a member', 24),
-    close: plain('Close', 24),
-    blocks: [section(':hourglass_flowing_sand: Checking that you may onboard people…')],
-  };
+  return infoModal('Onboard a member', [
+    section(':hourglass_flowing_sand: Checking that you may onboard people…'),
+  ]);
 }
 
 /** The submission could not be recorded: nothing happened, and the person is told why. */
 export function failureView(message: string): ModalView {
-  return {
-    type: 'modal',
-    callback_id: CALLBACK.progress,
-    title: plain('Onboarding', 24),
-    close: plain('Close', 24),
-    blocks: [
-      section(`:x: ${esc(message)}`),
-      context('Try again in a minute; if it keeps failing, check the bot log.'),
-    ],
-  };
+  return infoModal('Onboarding', [
+    section(`:x: ${esc(message)}`),
+    context('Try again in a minute; if it keeps failing, check the bot log.'),
+  ]);
 }
 
 /** The modal's final state: the outcome of the pipeline. */

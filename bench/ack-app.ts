@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { startBot } from '../src/bot.ts';
 import { loadConfig } from '../src/config.ts';
@@ -14,10 +15,15 @@ import { createLogger } from '../src/log.ts';
  *
  * argv[2]: 'bot' | 'bare'. Environment: the sandbox world's env.
  * IPC: sends { port } when ready; answers 'samples' with the times since the
- * last call, and 'settle' once every onboarding left `provisioning`.
+ * last call, 'settle' once every onboarding left `provisioning`, and 'mem'
+ * with process.memoryUsage() after a full GC (when started with --expose-gc),
+ * 'loop' with the event-loop delay (p99, max in ms) since the last 'loop'.
+ * The bot runs as `npm start` runs it (production pacing), without cron jobs.
  */
 
 const mode = process.argv[2];
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
 const started = new WeakMap<ServerResponse, number>();
 let samples: number[] = [];
 subscribe('http.server.request.start', (message) => {
@@ -35,7 +41,6 @@ let port: number;
 if (mode === 'bot') {
   const bot = await startBot(loadConfig(process.env), {
     schedule: false,
-    postIntervalMs: 0,
     logger: createLogger('error'),
   });
   port = bot.port!;
@@ -71,6 +76,12 @@ process.on('message', async (message) => {
   } else if (message === 'settle') {
     await settle();
     process.send!({ settled: true });
+  } else if (message === 'loop') {
+    process.send!({ p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
+    loop.reset();
+  } else if (message === 'mem') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send!(process.memoryUsage());
   } else if (message === 'exit') {
     process.exit(0);
   }

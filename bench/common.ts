@@ -12,6 +12,8 @@ export type Row = {
   bench: string;
   metric: string;
   value: string;
+  /** The bare Bolt app's figure from the same run, where the target compares with it. */
+  bare?: string | undefined;
   target: string;
   /** undefined: informational, no target. */
   ok?: boolean | undefined;

@@ -1,0 +1,121 @@
+import { ms, percentile, type Row, tempDataFile, uniqueValues } from './common.ts';
+import { memoryOf, pollInWorker, type Sender, spawnApp, spawnSim } from './procs.ts';
+
+/**
+ * The bot under sustained load: onboardings at 20 concurrent (each one is
+ * `/onboard` → modal → valid submission → the result in the modal), with
+ * `GET /health` polled every 10 ms from a worker thread during the first 200.
+ * Then memory: the bot's peak RSS (VmHWM) over that load, and its RSS after
+ * 200 and after BENCH_ONBOARDINGS (default 2,000) onboardings, each read after
+ * the work has settled and a full GC, so that growth means retained memory.
+ */
+
+const CONCURRENCY = 20;
+const FIRST = 200;
+const TOTAL = Math.max(FIRST, Number(process.env.BENCH_ONBOARDINGS ?? 2_000));
+const HEALTH_EVERY_MS = 10;
+const HEALTH_TARGET_MS = 20;
+const PEAK_TARGET_MB = 150;
+const GROWTH_TARGET = 0.1;
+
+/** Runs `count` onboardings, `CONCURRENCY` at a time; resolves with their wall time. */
+async function onboard(sender: Sender, count: number): Promise<number> {
+  const started = performance.now();
+  let begun = 0;
+  const lane = async () => {
+    while (begun < count) {
+      begun += 1;
+      const [command] = await sender.commands(1);
+      if (command!.status !== 200) throw new Error(`/onboard answered ${command!.status}`);
+      const ids = await sender.takeModals(1);
+      const [answer] = await sender.submits(ids, uniqueValues);
+      if ((answer!.body as { response_action?: string })?.response_action !== 'update') {
+        throw new Error(`submission answered ${answer!.status}: ${answer!.text.slice(0, 200)}`);
+      }
+      await sender.finished(ids);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  return performance.now() - started;
+}
+
+export async function run(): Promise<Row[]> {
+  const sim = await spawnSim();
+  // For scale: what a Bolt app that only acks holds at rest in the same runtime.
+  const bare = await spawnApp('bare', sim.env);
+  await new Promise((r) => setTimeout(r, 200));
+  const bareIdle = memoryOf(bare.pid);
+  await bare.stop();
+  const bot = await spawnApp('bot', { ...sim.env, DATA_FILE: tempDataFile() }, ['--expose-gc']);
+  const sender = sim.sender(bot.url);
+  /** RSS once the bot is idle: store flushed, a full GC done. */
+  const settledRss = async () => {
+    await bot.call('settle');
+    await new Promise((r) => setTimeout(r, 500));
+    const heap = await bot.call<{ heapUsed: number }>('mem');
+    return { ...memoryOf(bot.pid), heapMb: heap.heapUsed / 2 ** 20 };
+  };
+  try {
+    const idle = memoryOf(bot.pid);
+    await bot.call('loop'); // reset
+    const health = pollInWorker(`http://127.0.0.1:${bot.port}/health`, HEALTH_EVERY_MS);
+    const firstMs = await onboard(sender, FIRST);
+    const polled = await health.stop();
+    const loop = await bot.call<{ p99: number; max: number }>('loop');
+    const peak = memoryOf(bot.pid).peakMb;
+    const after200 = await settledRss();
+    await sim.request('forget');
+    let restMs = 0;
+    for (let done = FIRST; done < TOTAL; done += 500) {
+      restMs += await onboard(sender, Math.min(500, TOTAL - done));
+      await sim.request('forget'); // the simulators' call logs, not the bot's memory
+    }
+    const afterAll = await settledRss();
+    const p99 = percentile(polled.samples, 99);
+    const growth = afterAll.rssMb / after200.rssMb - 1;
+    const rate = (n: number, t: number) => (t > 0 ? `${((n / t) * 1000).toFixed(0)}/s` : '—');
+    return [
+      {
+        bench: 'load',
+        metric: `${FIRST} onboardings at ${CONCURRENCY} concurrent: wall time (${rate(FIRST, firstMs)})`,
+        value: ms(firstMs, 0),
+        target: '—',
+      },
+      {
+        bench: 'load',
+        metric: `GET /health p99 during them, every ${HEALTH_EVERY_MS} ms from a worker thread (n=${polled.samples.length}, ${polled.errors} errors)`,
+        value: `${ms(p99)} (max ${ms(Math.max(...polled.samples))})`,
+        target: `≤ ${HEALTH_TARGET_MS} ms`,
+        ok: p99 <= HEALTH_TARGET_MS && polled.errors === 0,
+      },
+      {
+        bench: 'load',
+        metric: "the bot's event-loop delay meanwhile: p99 (max), inside the bot",
+        value: `${ms(loop.p99)} (max ${ms(loop.max)})`,
+        target: '—',
+      },
+      {
+        bench: 'load',
+        metric: `bot peak RSS (VmHWM) over them (idle before: ${idle.rssMb.toFixed(0)} MB)`,
+        value: `${peak.toFixed(0)} MB`,
+        bare: `${bareIdle.rssMb.toFixed(0)} MB idle`,
+        target: `≤ ${PEAK_TARGET_MB} MB`,
+        ok: peak <= PEAK_TARGET_MB,
+      },
+      {
+        bench: 'load',
+        metric: `bot RSS after ${FIRST} → ${TOTAL} onboardings, settled (heap ${after200.heapMb.toFixed(0)} → ${afterAll.heapMb.toFixed(0)} MB; ${TOTAL - FIRST} more at ${rate(TOTAL - FIRST, restMs)})`,
+        value: `${after200.rssMb.toFixed(0)} → ${afterAll.rssMb.toFixed(0)} MB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)`,
+        target: `≤ +${GROWTH_TARGET * 100}%`,
+        ok: growth <= GROWTH_TARGET,
+      },
+    ];
+  } finally {
+    await bot.stop();
+    await sim.close();
+  }
+}
+
+if (import.meta.main) {
+  console.table(await run());
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,15 +27,18 @@ function freePort(): Promise<number> {
   });
 }
 
-const databaseDir = mkdtempSync(join(tmpdir(), 'onboard-pg-'));
-const password = randomBytes(12).toString('hex');
-const port = await freePort();
+// PG_DIR, PG_PORT and PG_PASSWORD let a test stop this server and start it again on the same
+// data (a database outage); without them the server is throw-away.
+const keep = process.env.PG_DIR !== undefined;
+const databaseDir = process.env.PG_DIR ?? mkdtempSync(join(tmpdir(), 'onboard-pg-'));
+const password = process.env.PG_PASSWORD ?? randomBytes(12).toString('hex');
+const port = process.env.PG_PORT ? Number(process.env.PG_PORT) : await freePort();
 const server = new EmbeddedPostgres({
   databaseDir,
   user: 'postgres',
   password,
   port,
-  persistent: false,
+  persistent: keep,
   createPostgresUser: true,
   // Test data need not survive a crash of the test server.
   postgresFlags: [
@@ -57,7 +60,7 @@ const stop = () => {
     .stop()
     .catch(() => undefined)
     .finally(() => {
-      rmSync(databaseDir, { recursive: true, force: true });
+      if (!keep) rmSync(databaseDir, { recursive: true, force: true });
       process.exit(0);
     });
 };
@@ -65,7 +68,8 @@ process.on('SIGTERM', stop);
 process.stdin.on('end', stop);
 process.stdin.resume();
 try {
-  await server.initialise();
+  // A kept data directory is initialised once; a restart starts on what is there.
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
 } catch (error) {
   process.stderr.write(`PostgreSQL did not start: ${String(error)}\n`);

@@ -65,6 +65,8 @@ export function createPool(url: string, options: PoolOptions, onIdleError: (e: E
   });
   // An idle connection dropped by the server emits here; unhandled, it would end the process.
   pool.on('error', onIdleError);
+  // A checked-out client whose server goes away also emits 'error' (its query fails on its own).
+  pool.on('connect', (client) => client.on('error', onIdleError));
   return pool;
 }
 

@@ -304,6 +304,7 @@ export class PostgresStore implements RecordStore {
 
   close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.probe);
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inflight]);
       await this.pool.end();
@@ -386,6 +387,27 @@ export class PostgresStore implements RecordStore {
   /** Refuses work after close, tracks it until settled, and scrubs the URL out of any error. */
   /** Whether the last query reached the database (reported by /health). */
   reachable = true;
+  private probe: NodeJS.Timeout | undefined;
+
+  /**
+   * While the database does not answer, a cheap query every 2 s notices when it
+   * is back — /health must turn healthy again even if no traffic reaches this replica.
+   */
+  private markUnreachable(): void {
+    this.reachable = false;
+    if (this.probe || this.closed) return;
+    this.probe = setInterval(() => {
+      this.pool.query('SELECT 1').then(
+        () => {
+          this.reachable = true;
+          clearInterval(this.probe);
+          this.probe = undefined;
+        },
+        () => undefined,
+      );
+    }, 2_000);
+    this.probe.unref();
+  }
 
   private run<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError('the store is closed'));
@@ -396,7 +418,7 @@ export class PostgresStore implements RecordStore {
       },
       (error: unknown) => {
         // Only a connection-level failure makes the database "unreachable" for /health.
-        if (isConnectionError(error)) this.reachable = false;
+        if (isConnectionError(error)) this.markUnreachable();
         throw scrubError(error, this.target);
       },
     );

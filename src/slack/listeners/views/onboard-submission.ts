@@ -12,6 +12,9 @@ import { refusalView } from '../../views/lists.ts';
 import { failureView, type ModalMetadata, progressView } from '../../views/onboard.ts';
 import { yieldToIo } from '../io.ts';
 
+const STORE_DOWN =
+  'the bot could not record it (its data store did not answer). Try again in a minute.';
+
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
 /**
@@ -46,10 +49,20 @@ export async function onboardSubmission(
     return;
   }
   const { input } = result;
-  const clash = await ctx.service.loginInUse(input.person.login, {
-    id: metadata.retryOf,
-    submissionKey: view.id,
-  });
+  let clash: OnboardingRecord | undefined;
+  try {
+    clash = await ctx.service.loginInUse(input.person.login, {
+      id: metadata.retryOf,
+      submissionKey: view.id,
+    });
+  } catch (error) {
+    ctx.logger.error('onboarding not recorded', errorFields(error));
+    await ack({
+      response_action: 'update',
+      view: failureView(`Nothing was created: ${STORE_DOWN}`),
+    });
+    return;
+  }
   if (clash) {
     await ack({
       response_action: 'errors',
@@ -73,10 +86,7 @@ export async function onboardSubmission(
         });
   } catch (error) {
     // Not a refusal: the record could not be written (the disk or the database did not answer).
-    const message =
-      error instanceof ActionRefused
-        ? error.message
-        : 'the bot could not record it (its data store did not answer). Try again in a minute.';
+    const message = error instanceof ActionRefused ? error.message : STORE_DOWN;
     if (!(error instanceof ActionRefused))
       ctx.logger.error('onboarding not recorded', errorFields(error));
     await ack({

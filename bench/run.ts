@@ -14,6 +14,7 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['startup', async () => (await import('./startup.ts')).run()],
   ['pipeline', async () => (await import('./pipeline.ts')).run()],
   ['digest', async () => (await import('./digest.ts')).run()],
+  ['replicas', async () => (await import('./replicas.ts')).run()],
 ];
 
 const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? '✓' : '✗');

@@ -97,6 +97,12 @@ const ops: Record<string, (r: Request) => unknown> = {
     slyk: world.slyk.calls.length,
     rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
   }),
+  // What the onboardings created upstream (for duplicate checks; not cleared by 'forget').
+  tally: () => ({
+    sipUsers: world.opentact.state.users.size,
+    sipLogins: new Set([...world.opentact.state.users.values()].map((u) => u.login)).size,
+    sms: world.usermgmt.sent.length,
+  }),
   // The call logs grow with every onboarding; the benchmarks never read old entries.
   forget: () => {
     collectUpdates();

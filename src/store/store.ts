@@ -5,36 +5,19 @@ import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from '../on
 import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
 import { appendToArchive, archiveFileFor, findInArchive } from './archive.ts';
+import {
+  RecordNotFoundError,
+  StoreClosedError,
+  StoreCorruptError,
+  type StoreOptions,
+} from './errors.ts';
 import { JournalCorruptError, type JournalEntry, JournalWriter, loadJournal } from './journal.ts';
 import { acquireLock, ChunkedJsonFile } from './json-file.ts';
 import { deepFreeze, LiveSet } from './live-set.ts';
 import { type Database, DatabaseSchema, emptyDatabase } from './schema.ts';
 
-export class StoreCorruptError extends Error {
-  override name = 'StoreCorruptError';
-}
-
-/** A change attempted after close (a step still running at shutdown): it resumes at the next start. */
-export class StoreClosedError extends Error {
-  override name = 'StoreClosedError';
-}
-
-export class RecordNotFoundError extends Error {
-  override name = 'RecordNotFoundError';
-}
-
-export type StoreOptions = {
-  /** Set by open(): the snapshot is the store's own (checksum matched). */
-  trusted?: boolean;
-  /** Records serialised between two yields while the snapshot is written. */
-  sliceSize?: number;
-  /** Write a snapshot after this many changes not yet in it (default 1000)… */
-  compactEvery?: number;
-  /** …or this long after the first of them (default 10 s), whichever comes first. */
-  compactAfterMs?: number;
-  /** Where a failed background snapshot is reported (the journal still holds every change). */
-  log?: Logger;
-};
+export type { StoreOptions } from './errors.ts';
+export { RecordNotFoundError, StoreClosedError, StoreCorruptError } from './errors.ts';
 
 /** Records appended to the archive per fsync. */
 const ARCHIVE_BATCH = 500;

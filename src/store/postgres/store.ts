@@ -1,11 +1,8 @@
 import type pg from 'pg';
-import { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import {
   type DriftItem,
-  DriftItemSchema,
   type JobRun,
-  JobRunSchema,
   type OnboardingRecord,
   type OnboardingState,
   STATES,
@@ -26,6 +23,7 @@ import {
 import { constraintOf, DuplicateOpenRecordError, isUniqueViolation } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { OPEN_LOGIN_INDEX } from './migrations.ts';
+import { Reachability } from './reachability.ts';
 import {
   fromRow,
   normal,
@@ -34,6 +32,7 @@ import {
   recordValues,
   toStored,
 } from './rows.ts';
+import * as side from './side-tables.ts';
 
 export type PostgresStoreOptions = PoolOptions & { log?: Logger };
 
@@ -214,63 +213,27 @@ export class PostgresStore implements RecordStore {
   }
 
   jobRun(name: string): Promise<JobRun> {
-    return this.run(async () => {
-      const { rows } = await this.pool.query<{ run: unknown }>(
-        'SELECT run FROM job_runs WHERE name = $1',
-        [name],
-      );
-      return rows[0] ? JobRunSchema.parse(rows[0].run) : {};
-    });
+    return this.run(() => side.jobRun(this.pool, name));
   }
 
   setJobRun(name: string, run: JobRun): Promise<void> {
-    return this.run(async () => {
-      await this.pool.query(
-        `INSERT INTO job_runs (name, run) VALUES ($1, $2::jsonb)
-         ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run, updated_at = now()`,
-        [name, JSON.stringify(JobRunSchema.parse(run))],
-      );
-    });
+    return this.run(() => side.setJobRun(this.pool, name, run));
   }
 
   reservePostSlot(channel: string, intervalMs: number): Promise<number> {
-    return this.run(async () => {
-      const { rows } = await this.pool.query<{ wait_ms: string }>(
-        `INSERT INTO channel_pace (channel, next_at) VALUES ($1, now() + $2 * interval '1 millisecond')
-         ON CONFLICT (channel) DO UPDATE
-           SET next_at = greatest(channel_pace.next_at, now()) + $2 * interval '1 millisecond'
-         RETURNING greatest(0, extract(epoch FROM (next_at - now())) * 1000 - $2) AS wait_ms`,
-        [channel, intervalMs],
-      );
-      return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
-    });
+    return this.run(() => side.reservePostSlot(this.pool, channel, intervalMs));
   }
 
   claimJobSlot(job: string, slot: string): Promise<boolean> {
-    return this.run(async () => {
-      const { rowCount } = await this.pool.query(
-        'INSERT INTO job_slots (job, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [job, slot],
-      );
-      return rowCount === 1;
-    });
+    return this.run(() => side.claimJobSlot(this.pool, job, slot));
   }
 
   drift(): Promise<readonly DriftItem[]> {
-    return this.run(async () => {
-      const { rows } = await this.pool.query<{ items: unknown }>('SELECT items FROM drift');
-      return rows[0] ? z.array(DriftItemSchema).parse(rows[0].items) : [];
-    });
+    return this.run(() => side.drift(this.pool));
   }
 
   setDrift(items: DriftItem[]): Promise<void> {
-    return this.run(async () => {
-      await this.pool.query(
-        `INSERT INTO drift (singleton, items) VALUES (true, $1::jsonb)
-         ON CONFLICT (singleton) DO UPDATE SET items = EXCLUDED.items, updated_at = now()`,
-        [JSON.stringify(z.array(DriftItemSchema).parse(items))],
-      );
-    });
+    return this.run(() => side.setDrift(this.pool, items));
   }
 
   archiveClosed(before: Date): Promise<number> {
@@ -304,7 +267,7 @@ export class PostgresStore implements RecordStore {
 
   close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.probe);
+    this.health.stop();
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inflight]);
       await this.pool.end();
@@ -385,40 +348,22 @@ export class PostgresStore implements RecordStore {
   }
 
   /** Refuses work after close, tracks it until settled, and scrubs the URL out of any error. */
-  /** Whether the last query reached the database (reported by /health). */
-  reachable = true;
-  private probe: NodeJS.Timeout | undefined;
+  private readonly health = new Reachability(() => this.pool.query('SELECT 1'));
 
-  /**
-   * While the database does not answer, a cheap query every 2 s notices when it
-   * is back — /health must turn healthy again even if no traffic reaches this replica.
-   */
-  private markUnreachable(): void {
-    this.reachable = false;
-    if (this.probe || this.closed) return;
-    this.probe = setInterval(() => {
-      this.pool.query('SELECT 1').then(
-        () => {
-          this.reachable = true;
-          clearInterval(this.probe);
-          this.probe = undefined;
-        },
-        () => undefined,
-      );
-    }, 2_000);
-    this.probe.unref();
+  /** Whether the last query reached the database (reported by /health). */
+  get reachable(): boolean {
+    return this.health.reachable;
   }
 
   private run<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError('the store is closed'));
     const running = work().then(
       (value) => {
-        this.reachable = true;
+        this.health.succeeded();
         return value;
       },
       (error: unknown) => {
-        // Only a connection-level failure makes the database "unreachable" for /health.
-        if (isConnectionError(error)) this.markUnreachable();
+        this.health.failed(error);
         throw scrubError(error, this.target);
       },
     );
@@ -429,15 +374,4 @@ export class PostgresStore implements RecordStore {
     );
     return running;
   }
-}
-
-/** Errors that mean the database could not be reached, not that a query was refused. */
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (
-    typeof code === 'string' &&
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[123]|08\w{3})$/.test(code)
-  )
-    return true;
-  return /timeout|terminated|Connection/i.test(String((error as Error).message ?? ''));
 }

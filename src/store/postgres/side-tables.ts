@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import {
+  type DriftItem,
+  DriftItemSchema,
+  type JobRun,
+  JobRunSchema,
+} from '../../onboarding/model.ts';
+
+/** The small tables beside the records: job runs and slots, channel pace, drift. */
+
+export async function jobRun(pool: pg.Pool, name: string): Promise<JobRun> {
+  const { rows } = await pool.query<{ run: unknown }>('SELECT run FROM job_runs WHERE name = $1', [
+    name,
+  ]);
+  return rows[0] ? JobRunSchema.parse(rows[0].run) : {};
+}
+
+export async function setJobRun(pool: pg.Pool, name: string, run: JobRun): Promise<void> {
+  await pool.query(
+    `INSERT INTO job_runs (name, run) VALUES ($1, $2::jsonb)
+     ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run, updated_at = now()`,
+    [name, JSON.stringify(JobRunSchema.parse(run))],
+  );
+}
+
+/** Reserves the channel's next slot, `intervalMs` after the last one; resolves with the wait. */
+export async function reservePostSlot(
+  pool: pg.Pool,
+  channel: string,
+  intervalMs: number,
+): Promise<number> {
+  const { rows } = await pool.query<{ wait_ms: string }>(
+    `INSERT INTO channel_pace (channel, next_at) VALUES ($1, now() + $2 * interval '1 millisecond')
+     ON CONFLICT (channel) DO UPDATE
+       SET next_at = greatest(channel_pace.next_at, now()) + $2 * interval '1 millisecond'
+     RETURNING greatest(0, extract(epoch FROM (next_at - now())) * 1000 - $2) AS wait_ms`,
+    [channel, intervalMs],
+  );
+  return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
+}
+
+/** True for the first claim of (job, slot). */
+export async function claimJobSlot(pool: pg.Pool, job: string, slot: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    'INSERT INTO job_slots (job, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+    [job, slot],
+  );
+  return rowCount === 1;
+}
+
+export async function drift(pool: pg.Pool): Promise<readonly DriftItem[]> {
+  const { rows } = await pool.query<{ items: unknown }>('SELECT items FROM drift');
+  return rows[0] ? z.array(DriftItemSchema).parse(rows[0].items) : [];
+}
+
+export async function setDrift(pool: pg.Pool, items: DriftItem[]): Promise<void> {
+  await pool.query(
+    `INSERT INTO drift (singleton, items) VALUES (true, $1::jsonb)
+     ON CONFLICT (singleton) DO UPDATE SET items = EXCLUDED.items, updated_at = now()`,
+    [JSON.stringify(z.array(DriftItemSchema).parse(items))],
+  );
+}

@@ -132,3 +132,25 @@ describe('one action per click', () => {
     await eventually(() => h.world.opentact.server.callsTo('PATCH', route).length === patches + 2);
   });
 });
+
+describe('one admin check for buttons and dialogs', () => {
+  test('a member submitting an admin’s revoke dialog is refused and nothing is revoked', async () => {
+    const revokeB = findButton(dmOf(b).blocks, 'revoke:')!;
+    const before = h.world.slack.views.length;
+    await h.driver.click(SANDBOX.admin, revokeB, where(b));
+    const dialog = await eventually(() =>
+      h.world.slack.views.slice(before).find((v) => JSON.stringify(v).includes('revoke_modal')),
+    );
+    const deletes = h.world.opentact.server.calls.filter((c) => c.method === 'DELETE').length;
+    const response = await h.driver.submitView(dialog.id, SANDBOX.member, {
+      revoke_mode: {
+        revoke_mode_input: { type: 'radio_buttons', selected_option: { value: 'remove' } },
+      },
+    });
+    expect(JSON.stringify(response.body)).toContain('onboard_refused');
+    expect(h.world.opentact.server.calls.filter((c) => c.method === 'DELETE')).toHaveLength(
+      deletes,
+    );
+    expect(h.bot.lowdb!.all().find((x) => x.id === b.id)!.state).toBe('pending');
+  });
+});

@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { SlackContext } from '../../context.ts';
 import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
-import { refusalText } from '../../views/lists.ts';
+import { requireAdmin } from '../../middleware/require-admin.ts';
 import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
@@ -24,9 +24,11 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */
 export function register(app: App, ctx: SlackContext): void {
+  const admin = requireAdmin(ctx);
   for (const [verb, listener] of Object.entries(BUTTONS) as [ActionVerb, ButtonListener][]) {
     app.action<BlockAction<ButtonAction>>(
       actionPattern(verb),
+      admin,
       async ({ ack, body, action, client, respond }) => {
         await ack();
         const recordId = ctx.binder.open(verb, action.action_id, action.value);
@@ -53,11 +55,6 @@ export function register(app: App, ctx: SlackContext): void {
             ':warning: That button could not be verified; nothing was done.',
             respond,
           );
-          return;
-        }
-        if (!(await ctx.authz.isAllowed(clicked.userId))) {
-          const text = refusalText(ctx.authz.adminList);
-          await tellPrivately(ctx, client, clicked.container, clicked.userId, text, respond);
           return;
         }
         await listener(ctx, clicked);

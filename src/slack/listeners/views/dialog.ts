@@ -1,7 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
 import { METADATA_KIND } from '../../ids.ts';
-import { refusalView } from '../../views/lists.ts';
 import { failureView } from '../../views/onboard.ts';
 import type { Container } from '../actions/container.ts';
 
@@ -18,10 +17,6 @@ export async function checkDialog(
   { ack, body, view }: DialogArgs,
 ): Promise<DialogMetadata | undefined> {
   const userId = body.user.id;
-  if (!(await ctx.authz.isAllowed(userId))) {
-    await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
-    return undefined;
-  }
   const metadata = ctx.binder.openMetadata<DialogMetadata>(
     METADATA_KIND.dialog,
     view.private_metadata,

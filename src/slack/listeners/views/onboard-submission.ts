@@ -8,7 +8,6 @@ import type { SlackContext } from '../../context.ts';
 import { INPUT, METADATA_KIND } from '../../ids.ts';
 import { validateModal } from '../../validation.ts';
 import { esc } from '../../views/blocks.ts';
-import { refusalView } from '../../views/lists.ts';
 import { failureView, type ModalMetadata, progressView } from '../../views/onboard.ts';
 import { yieldToIo } from '../io.ts';
 
@@ -26,10 +25,6 @@ export async function onboardSubmission(
   { ack, body, view, client }: Args,
 ): Promise<void> {
   const userId = body.user.id;
-  if (!(await ctx.authz.isAllowed(userId))) {
-    await ack({ response_action: 'update', view: refusalView(ctx.authz.adminList) });
-    return;
-  }
   const enabled = ctx.service.enabledChannels();
   const result = validateModal(view.state.values as never, enabled);
   if (!result.ok) {

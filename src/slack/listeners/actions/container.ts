@@ -1,6 +1,7 @@
 import type { BlockAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { keepAliveFetch } from '../../../net/keep-alive.ts';
 
 /** Where a button was clicked: a message (digest, result DM, status) or a view (Home tab, modal). */
 export type Container =
@@ -12,6 +13,29 @@ export type Container =
       responseUrl?: string | undefined;
     }
   | { kind: 'view'; viewId: string; home: boolean };
+
+/** An answer to the message a request came from (Bolt's `respond`, or its response_url). */
+export type Respond = (message: {
+  text: string;
+  blocks?: KnownBlock[];
+  response_type?: 'ephemeral';
+  replace_original?: boolean;
+}) => Promise<unknown>;
+
+/**
+ * A Respond for a dialog's submission, where Bolt has none: the clicked
+ * message's response_url, kept in the dialog's sealed metadata.
+ */
+export function responseUrlReply(url: string): Respond {
+  return async (message) => {
+    const answer = await keepAliveFetch()(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+    });
+    if (!answer.ok) throw new Error(`response_url answered ${answer.status}`);
+  };
+}
 
 /** One click on a button that acts on one onboarding. */
 export type Clicked = {
@@ -25,6 +49,8 @@ export type Clicked = {
   /** Set when the click came from inside a modal: dialogs are pushed onto it. */
   inModal: boolean;
   client: WebClient;
+  /** Bolt's respond for the clicked message. */
+  respond: Respond;
 };
 
 export function containerOf(body: BlockAction): Container {

@@ -41,6 +41,7 @@ export function register(app: App, ctx: SlackContext): void {
           triggerId: body.trigger_id,
           inModal: body.view?.type === 'modal',
           client,
+          respond,
         };
         if (recordId === undefined) {
           ctx.logger.warn('refused a click on a button the bot did not render', {

@@ -10,7 +10,7 @@ import { isItemBlock } from '../../ids.ts';
 import { code, context, esc, slackDate, user } from '../../views/blocks.ts';
 import { resultBlocks, resultView } from '../../views/onboard.ts';
 import { itemBlocks } from '../../views/record.ts';
-import type { Container } from './container.ts';
+import { type Container, type Respond, responseUrlReply } from './container.ts';
 
 /**
  * Runs an action and reports it: the clicked message (or Home tab) is updated in
@@ -27,10 +27,16 @@ export async function applyOutcome(
     blocks?: KnownBlock[] | undefined;
     /** The clicked message's fallback text: a digest keeps its own when one item changes. */
     messageText?: string | undefined;
+    /** Bolt's respond when the request came from the message itself (a click). */
+    respond?: Respond | undefined;
     verb: string;
     run: () => Promise<ActionOutcome>;
   },
 ): Promise<void> {
+  const c = args.container;
+  const respond =
+    args.respond ??
+    (c?.kind === 'message' && c.responseUrl ? responseUrlReply(c.responseUrl) : undefined);
   let outcome: ActionOutcome;
   try {
     outcome = await args.run();
@@ -44,7 +50,8 @@ export async function applyOutcome(
       error instanceof ActionRefused
         ? `:warning: ${esc(error.message)}`
         : `:x: Could not complete (${args.verb}): ${esc(describeError(error))}. Nothing else was changed; try again in a moment.`;
-    if (args.container) await tellPrivately(ctx, client, args.container, args.userId, text);
+    if (args.container)
+      await tellPrivately(ctx, client, args.container, args.userId, text, respond);
     return;
   }
   const { record } = outcome;
@@ -62,6 +69,7 @@ export async function applyOutcome(
       what,
       args.blocks,
       args.messageText,
+      respond,
     ).catch((error) =>
       ctx.logger.warn('could not update the message in place', errorFields(error)),
     );
@@ -71,6 +79,7 @@ export async function applyOutcome(
       container,
       args.userId,
       `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${esc(outcome.summary)}`,
+      respond,
     );
   }
   if (!outcome.noop) {
@@ -100,6 +109,7 @@ async function updateContainer(
   what: string,
   clickedBlocks: KnownBlock[] | undefined,
   clickedText?: string,
+  respond?: Respond,
 ): Promise<void> {
   const now = ctx.clock();
   const seal = ctx.binder.seal.bind(ctx.binder);
@@ -129,13 +139,7 @@ async function updateContainer(
   const text =
     !isResult && clickedText ? clickedText : `${esc(displayName(record.person))}: ${esc(what)}`;
   if (container.ephemeral) {
-    if (container.responseUrl) {
-      await fetch(container.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ replace_original: true, text, blocks }),
-      });
-    }
+    await respond?.({ replace_original: true, text, blocks });
     return;
   }
   await client.chat.update({ channel: container.channel, ts: container.ts, text, blocks });
@@ -163,21 +167,11 @@ export async function tellPrivately(
   container: Container,
   userId: string,
   text: string,
-  respond?: (message: {
-    response_type: 'ephemeral';
-    replace_original: false;
-    text: string;
-  }) => Promise<unknown>,
+  respond?: Respond,
 ): Promise<void> {
   try {
     if (container.kind === 'message' && container.ephemeral && respond) {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
-    } else if (container.kind === 'message' && container.ephemeral && container.responseUrl) {
-      await fetch(container.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
-      });
     } else if (container.kind === 'message' && container.channel) {
       await client.chat.postEphemeral({ channel: container.channel, user: userId, text });
     } else {

@@ -9,7 +9,19 @@ import cron, { type ScheduledTask } from 'node-cron';
 /** `2026-11-24T09:00` in `timeZone`. */
 export function localSlotKey(date: Date, timeZone: string): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+    slotFormat(timeZone)
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+/** One formatter per time zone (lastSlotAtOrBefore formats minute after minute). */
+const slotFormats = new Map<string, Intl.DateTimeFormat>();
+function slotFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = slotFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -17,11 +29,10 @@ export function localSlotKey(date: Date, timeZone: string): string {
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+    });
+    slotFormats.set(timeZone, format);
+  }
+  return format;
 }
 
 /** The most recent minute at or before `now` that `expression` matches in `timeZone` (within `maxDays`). */

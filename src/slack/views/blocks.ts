@@ -84,15 +84,26 @@ export const user = (id: string) => (id === 'system' ? 'the bot' : `<@${id}>`);
 /** A date for people: "Tue, 1 Dec 2026, 09:00 UTC". */
 export function formatDate(iso: string | Date, timeZone = 'UTC'): string {
   const date = typeof iso === 'string' ? new Date(iso) : iso;
-  return `${new Intl.DateTimeFormat('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-  }).format(date)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
+  return `${dateFormat(timeZone).format(date)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
+}
+
+/** One formatter per time zone: building one costs far more than formatting with it. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
 }
 
 /** Slack's own date formatting (shown in the reader's time zone), with a fallback. */

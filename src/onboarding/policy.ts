@@ -1,3 +1,4 @@
+import { ActionRefused } from './errors.ts';
 import type { Channel, OnboardingRecord, OnboardingState } from './model.ts';
 
 /**
@@ -72,6 +73,12 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
       if (!record.invite && !record.sipUser) return 'Nothing was created upstream to revoke.';
       return undefined;
   }
+}
+
+/** Throws the refusal, for the person who asked, when the record does not allow `action` now. */
+export function assertAllowed(record: OnboardingRecord, action: ActionName): void {
+  const refused = refusal(record, action);
+  if (refused) throw new ActionRefused(refused);
 }
 
 /** The actions a record allows now, in the order buttons show them. */

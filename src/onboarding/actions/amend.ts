@@ -1,7 +1,6 @@
 import type { Core } from '../core.ts';
-import { ActionRefused } from '../errors.ts';
 import { newSteps, type OnboardingRecord } from '../model.ts';
-import { refusal } from '../policy.ts';
+import { assertAllowed } from '../policy.ts';
 import type { OnboardingRequest } from '../record.ts';
 
 export type Amendment = Omit<OnboardingRequest, 'submissionKey' | 'requestedBy'>;
@@ -18,8 +17,7 @@ export function amend(
   input: Amendment,
 ): Promise<OnboardingRecord> {
   return core.perform(id, async (record) => {
-    const refused = refusal(record, 'amend');
-    if (refused) throw new ActionRefused(refused);
+    assertAllowed(record, 'amend');
     return core.update(id, (draft) => {
       draft.person = input.person;
       draft.lifetimeDays = input.lifetimeDays;

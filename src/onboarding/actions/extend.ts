@@ -2,7 +2,7 @@ import { UpstreamError } from '../../providers/http.ts';
 import type { Core } from '../core.ts';
 import { ActionRefused, classify, describeError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
-import { refusal } from '../policy.ts';
+import { assertAllowed } from '../policy.ts';
 import { findInvite } from '../steps/invite.ts';
 import { type ActionOutcome, alreadyClosed } from './outcome.ts';
 
@@ -21,8 +21,7 @@ export function extend(
   return core.perform(id, async (record) => {
     const closed = alreadyClosed(record, 'extend');
     if (closed) return closed;
-    const refused = refusal(record, 'extend');
-    if (refused) throw new ActionRefused(refused);
+    assertAllowed(record, 'extend');
     if (until.getTime() <= core.clock().getTime()) {
       throw new ActionRefused('The new expiry must be in the future.');
     }

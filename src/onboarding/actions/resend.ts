@@ -2,7 +2,7 @@ import type { Core } from '../core.ts';
 import { ActionRefused } from '../errors.ts';
 import { CHANNEL_LABEL, type Channel } from '../model.ts';
 import type { Pipeline } from '../pipeline.ts';
-import { refusal, unconfirmedChannels } from '../policy.ts';
+import { assertAllowed, unconfirmedChannels } from '../policy.ts';
 import { type ActionOutcome, alreadyClosed } from './outcome.ts';
 
 /**
@@ -20,8 +20,7 @@ export function resend(
   return core.perform(id, async (record) => {
     const closed = alreadyClosed(record, 'resend');
     if (closed) return closed;
-    const refused = refusal(record, 'resend');
-    if (refused) throw new ActionRefused(refused);
+    assertAllowed(record, 'resend');
     const configured = record.channels.filter((c) =>
       c === 'sms' ? core.providers.usermgmt : core.providers.slyk,
     );

@@ -1,8 +1,7 @@
 import type { Core } from '../core.ts';
-import { ActionRefused } from '../errors.ts';
 import { CHANNEL_LABEL, type OnboardingRecord, STEPS } from '../model.ts';
 import type { Pipeline } from '../pipeline.ts';
-import { refusal, retryableChannels } from '../policy.ts';
+import { assertAllowed, retryableChannels } from '../policy.ts';
 
 /**
  * Runs again what failed for certain: the failed step of a failed onboarding,
@@ -16,8 +15,7 @@ export function retry(
   by: string,
 ): Promise<OnboardingRecord> {
   return core.perform(id, async (record) => {
-    const refused = refusal(record, 'retry');
-    if (refused) throw new ActionRefused(refused);
+    assertAllowed(record, 'retry');
     const channels = retryableChannels(record);
     await core.update(id, (draft) => {
       draft.state = 'provisioning';

@@ -2,6 +2,7 @@ import { UpstreamError } from '../../providers/http.ts';
 import type { Core } from '../core.ts';
 import { ActionRefused, describeError } from '../errors.ts';
 import type { OnboardingRecord } from '../model.ts';
+import { assertAllowed } from '../policy.ts';
 import type { ActionOutcome } from './outcome.ts';
 
 export type RevokeMode = 'keep' | 'deactivate' | 'remove';
@@ -20,9 +21,7 @@ export function revoke(
 ): Promise<ActionOutcome> {
   return core.perform(id, async (record) => {
     if (record.state === 'revoked') return { record, summary: 'Already revoked.', noop: true };
-    if (record.state === 'accepted') {
-      throw new ActionRefused('Nothing to revoke: the invite is already accepted.');
-    }
+    assertAllowed(record, 'revoke');
     if (mode === 'deactivate' && !core.providers.opentact.canModifyDomainUsers) {
       throw new ActionRefused(
         'Deactivating needs the SIP domain (OPENTACT_SIP_DOMAIN is not set). Revoke and keep or remove the SIP user instead.',

@@ -18,26 +18,11 @@ afterEach(async () => {
 
 test('node src/main.ts with a .env onboards a person end to end, then stops cleanly', async () => {
   world = await startWorld();
-  const dir = mkdtempSync(join(tmpdir(), 'onboard-main-'));
-  const env = { ...world.env, PORT: '0', LOG_LEVEL: 'info' };
-  writeFileSync(
-    join(dir, '.env'),
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
-  );
   // Only PATH and HOME from outside: everything else comes from the .env file.
-  child = spawn(process.execPath, [resolve('src/main.ts')], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const port = await waitFor(() => /HTTP mode on port (\d+)/.exec(stderr)?.[1], 10_000);
-  expect(stderr).toContain('invitations by sms and email');
+  const { output, exit } = runWithEnv({ ...world.env, PORT: '0', LOG_LEVEL: 'info' });
+  const stderr = () => output.stderr;
+  const port = await waitFor(() => /HTTP mode on port (\d+)/.exec(stderr())?.[1], 10_000);
+  expect(stderr()).toContain('invitations by sms and email');
 
   const driver = new SlackDriver({
     url: `http://127.0.0.1:${port}/slack/events`,
@@ -56,10 +41,9 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
   expect(world.usermgmt.sent).toHaveLength(1);
   expect(world.slyk.outbox).toHaveLength(1);
 
-  const exited = new Promise<number | null>((r) => child!.once('exit', r));
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  expect(stderr).toContain('stopped cleanly');
+  child!.kill('SIGTERM');
+  expect(await exit).toBe(0);
+  expect(stderr()).toContain('stopped cleanly');
   // Nothing secret in the log.
   for (const secret of [
     SANDBOX.slackBotToken,
@@ -68,7 +52,7 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
     SANDBOX.usermgmtToken,
     SANDBOX.slykApiKey,
   ]) {
-    expect(stderr).not.toContain(secret);
+    expect(stderr()).not.toContain(secret);
   }
 });
 

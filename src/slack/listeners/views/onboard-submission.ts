@@ -3,7 +3,6 @@ import { errorFields } from '../../../log.ts';
 import { displayName, type OnboardingRecord } from '../../../onboarding/model.ts';
 import type { Amendment } from '../../../onboarding/service.ts';
 import { ActionRefused } from '../../../onboarding/service.ts';
-import { StoreClosedError } from '../../../store/store.ts';
 import type { SlackContext } from '../../context.ts';
 import { INPUT, METADATA_KIND } from '../../ids.ts';
 import { validateModal } from '../../validation.ts';
@@ -103,10 +102,8 @@ export async function onboardSubmission(
     const final = await ctx.service.run(record.id);
     await ctx.notifier.reportOnboarding(final);
   } catch (error) {
-    if (
-      error instanceof StoreClosedError ||
-      (error instanceof ActionRefused && !ctx.service.isAccepting)
-    ) {
+    // Stopping: the store refuses late writes and the domain new work; the record resumes at start.
+    if (!ctx.service.isAccepting) {
       ctx.logger.info('shutdown interrupted an onboarding; it resumes at the next start');
       return;
     }

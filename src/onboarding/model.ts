@@ -155,6 +155,8 @@ export const OnboardingRecordSchema = z.object({
   expiredAt: iso.optional(),
   acceptedAt: iso.optional(),
   revokedAt: iso.optional(),
+  /** The cohort run (CSV upload) and row this onboarding came from. */
+  cohort: z.object({ id: z.string(), row: z.number().int().positive() }).optional(),
   /** Set by reconciliation when upstream disagrees with the record. */
   drift: z.string().optional(),
   audit: z.array(AuditEntrySchema).default([]),

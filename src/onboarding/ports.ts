@@ -1,6 +1,7 @@
 import type { OpentactClient } from '../providers/opentact.ts';
 import type { SlykClient } from '../providers/slyk.ts';
 import type { UserMgmtClient } from '../providers/usermgmt.ts';
+import type { CohortRun } from './cohort/model.ts';
 import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
 
 /**
@@ -47,6 +48,11 @@ export interface RecordStore {
   reservePostSlot(channel: string, intervalMs: number): Promise<number>;
   /** Records that `slot` of `job` is being run; true for the first caller only, across replicas. */
   claimJobSlot(job: string, slot: string): Promise<boolean>;
+  cohortRun(id: string): Promise<CohortRun | undefined>;
+  /** Stores the run (insert or replace); durable when it resolves. */
+  saveCohortRun(run: CohortRun): Promise<void>;
+  /** Runs in state `running`, oldest first (resumed at start). */
+  runningCohorts(): Promise<readonly CohortRun[]>;
   drift(): Promise<readonly DriftItem[]>;
   setDrift(items: DriftItem[]): Promise<void>;
   /**

@@ -17,6 +17,8 @@ export type OnboardingRequest = {
   note?: string | undefined;
   /** Where the requester's Slack result lives (the modal's view id). */
   slack?: OnboardingRecord['slack'];
+  /** The cohort run and row, for onboardings from a CSV upload. */
+  cohort?: OnboardingRecord['cohort'];
 };
 
 /** The one way a record comes into being: the service, the tests and the benchmarks use it. */
@@ -43,6 +45,7 @@ export function newRecord(
       email: { status: 'pending', attempts: [] },
     },
     slack: { ...request.slack },
+    ...(request.cohort ? { cohort: request.cohort } : {}),
     audit: [
       {
         at,

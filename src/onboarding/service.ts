@@ -7,6 +7,7 @@ import { retry } from './actions/retry.ts';
 import { type RevokeMode, revoke } from './actions/revoke.ts';
 import { Admission } from './admission.ts';
 import type { Clock } from './clock.ts';
+import { type CohortListener, Cohorts } from './cohort/runner.ts';
 import { Core } from './core.ts';
 import { reconcile, sweepExpired } from './lifecycle.ts';
 import type { Channel, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
@@ -27,6 +28,9 @@ export type ServiceOptions = {
   /** Onboardings whose pipeline runs at once; the rest wait in order (default 8). */
   concurrency?: number;
   leaseMs?: number;
+  /** Rows of one cohort in flight at once, within `concurrency` (default 4). */
+  cohortConcurrency?: number;
+  onCohortProgress?: CohortListener;
 };
 
 /**
@@ -38,11 +42,22 @@ export class OnboardingService {
   private readonly core: Core;
   private readonly pipeline: Pipeline;
   private readonly admission: Admission;
+  /** Bulk onboarding from a CSV upload. */
+  readonly cohorts: Cohorts;
 
   constructor(options: ServiceOptions) {
     this.core = new Core(options);
     this.pipeline = new Pipeline(this.core);
     this.admission = new Admission(options.concurrency ?? 8);
+    this.cohorts = new Cohorts(
+      this.core,
+      {
+        run: (id) => this.run(id, 'background'),
+        retry: (id, by) => this.retry(id, by),
+      },
+      options.cohortConcurrency ?? 4,
+      options.onCohortProgress,
+    );
   }
 
   /** The invitation channels that are configured. */
@@ -69,9 +84,9 @@ export class OnboardingService {
    * Runs the pipeline from the first unfinished step, once a slot is free
    * (admission control). Safe to call twice: runs of one record are serialised.
    */
-  run(id: string): Promise<OnboardingRecord> {
+  run(id: string, lane: 'foreground' | 'background' = 'foreground'): Promise<OnboardingRecord> {
     this.core.assertAccepting();
-    return this.admission.run(() => this.core.perform(id, () => this.pipeline.run(id)));
+    return this.admission.run(() => this.core.perform(id, () => this.pipeline.run(id)), lane);
   }
 
   /** Onboardings running and waiting for a slot (reported by /health and the logs). */
@@ -85,12 +100,15 @@ export class OnboardingService {
    * process is working on are left to it.
    */
   async resumeUnfinished(): Promise<OnboardingRecord[]> {
-    const unfinished = (await this.core.store.listOpen()).filter(
+    const candidates = (await this.core.store.listOpen()).filter(
       (r) =>
         (r.state === 'provisioning' ||
           Object.values(r.steps).some((s) => s.status === 'running')) &&
         !this.core.leasedElsewhere(r),
     );
+    // A running cohort's rows are resumed by the cohort, at its own pace (cohorts.resume()).
+    const running = new Set((await this.core.store.runningCohorts()).map((run) => run.id));
+    const unfinished = candidates.filter((r) => !r.cohort || !running.has(r.cohort.id));
     if (unfinished.length === 0) return [];
     this.core.log.info('resuming unfinished onboardings', { count: unfinished.length });
     const runs = await Promise.allSettled(unfinished.map((r) => this.run(r.id)));

@@ -14,6 +14,27 @@ export function archiveFileFor(dataFile: string): string {
   return `${dataFile.replace(/\.json$/, '')}.archive.jsonl`;
 }
 
+/**
+ * Archives `due` in batches (a large backlog neither stalls the event loop nor
+ * builds one huge string): each batch is on disk in the archive before
+ * `commit` takes it out of the live set; a crash in between leaves both.
+ * `commit` gets the ids still unchanged and resolves with how many it moved.
+ */
+export async function archiveInBatches(
+  file: string,
+  due: readonly OnboardingRecord[],
+  batchSize: number,
+  commit: (batch: readonly OnboardingRecord[]) => Promise<number>,
+): Promise<number> {
+  let moved = 0;
+  for (let start = 0; start < due.length; start += batchSize) {
+    const batch = due.slice(start, start + batchSize);
+    await appendToArchive(file, batch);
+    moved += await commit(batch);
+  }
+  return moved;
+}
+
 /** Appends the records and fsyncs before resolving: only then may they leave the live set. */
 export async function appendToArchive(
   file: string,

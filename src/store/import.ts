@@ -1,5 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { CohortRun } from '../onboarding/cohort/model.ts';
 import {
   type DriftItem,
   type JobRun,
@@ -18,7 +19,7 @@ import { StoreCorruptError } from './store.ts';
 /**
  * `npm run db:import -- data/db.json`: copies a lowdb data file into the
  * PostgreSQL store at DATABASE_URL. Idempotent: records are upserted by id,
- * the newer updatedAt winning; job runs and drift are copied only where
+ * the newer updatedAt winning; job runs, drift and cohort runs are copied only where
  * PostgreSQL has none yet.
  */
 
@@ -27,6 +28,7 @@ export type LowdbContents = {
   archived: OnboardingRecord[];
   jobs: Record<string, JobRun>;
   drift: DriftItem[];
+  cohorts: Record<string, CohortRun>;
   /** Archive lines that could not be read (the lowdb store skips them too). */
   badArchiveLines: number;
 };
@@ -52,6 +54,7 @@ export async function readLowdb(file: string): Promise<LowdbContents> {
     const live = new Map(parsed.data.onboardings.map((r) => [r.id, r]));
     const jobs = { ...parsed.data.jobs };
     let drift = parsed.data.drift;
+    const cohorts = { ...parsed.data.cohorts };
     let entries: ReturnType<typeof loadJournal>;
     try {
       entries = loadJournal(`${file}.journal`);
@@ -63,11 +66,12 @@ export async function readLowdb(file: string): Promise<LowdbContents> {
       if (entry.t === 'record') live.set(entry.record.id, entry.record);
       else if (entry.t === 'job') jobs[entry.name] = entry.run;
       else if (entry.t === 'drift') drift = entry.items;
+      else if (entry.t === 'cohort') cohorts[entry.run.id] = entry.run;
       else for (const id of entry.ids) live.delete(id);
     }
     const { records, bad } = await readArchive(archiveFileFor(file));
     const archived = [...records.values()].filter((r) => !live.has(r.id));
-    return { live: [...live.values()], archived, jobs, drift, badArchiveLines: bad };
+    return { live: [...live.values()], archived, jobs, drift, cohorts, badArchiveLines: bad };
   } finally {
     release();
   }
@@ -100,6 +104,7 @@ export type ImportSummary = {
   jobs: { copied: number; present: number };
   drift: 'copied' | 'present' | 'none';
   driftItems: number;
+  cohorts: { copied: number; present: number };
   badArchiveLines: number;
 };
 
@@ -121,12 +126,21 @@ export async function importLowdb(file: string, store: PostgresStore): Promise<I
     drift = (await store.drift()).length > 0 ? 'present' : 'copied';
     if (drift === 'copied') await store.setDrift(data.drift);
   }
+  const cohorts = { copied: 0, present: 0 };
+  for (const run of Object.values(data.cohorts)) {
+    if (await store.cohortRun(run.id)) cohorts.present += 1;
+    else {
+      await store.saveCohortRun(run);
+      cohorts.copied += 1;
+    }
+  }
   return {
     live,
     archived,
     jobs,
     drift,
     driftItems: data.drift.length,
+    cohorts,
     badArchiveLines: data.badArchiveLines,
   };
 }
@@ -140,6 +154,7 @@ export function formatSummary(file: string, where: string, s: ImportSummary): st
     `  records:  ${counts(s.live)}`,
     `  archived: ${counts(s.archived)}`,
     `  job runs: ${s.jobs.copied} copied, ${s.jobs.present} already present`,
+    `  cohorts:  ${s.cohorts.copied} copied, ${s.cohorts.present} already present`,
     `  drift:    ${s.drift === 'none' ? 'none' : `${s.driftItems} items ${s.drift === 'copied' ? 'copied' : 'not copied (already present)'}`}`,
     ...(s.badArchiveLines > 0 ? [`  skipped ${s.badArchiveLines} unreadable archive lines`] : []),
     ...(conflicts.length > 0

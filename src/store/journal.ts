@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
+import { CohortRunSchema } from '../onboarding/cohort/model.ts';
 import { DriftItemSchema, JobRunSchema, OnboardingRecordSchema } from '../onboarding/model.ts';
 
 /**
@@ -20,6 +21,7 @@ export const JournalEntrySchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('job'), name: z.string(), run: JobRunSchema }),
   z.object({ t: z.literal('drift'), items: z.array(DriftItemSchema) }),
   z.object({ t: z.literal('archived'), ids: z.array(z.string()) }),
+  z.object({ t: z.literal('cohort'), run: CohortRunSchema }),
 ]);
 export type JournalEntry = z.infer<typeof JournalEntrySchema>;
 

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { Low } from 'lowdb';
 import { errorFields, type Logger } from '../log.ts';
+import type { CohortRun } from '../onboarding/cohort/model.ts';
 import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from '../onboarding/model.ts';
 import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
-import { appendToArchive, archiveFileFor, findInArchive } from './archive.ts';
+import { archiveFileFor, archiveInBatches, findInArchive } from './archive.ts';
 import {
   RecordNotFoundError,
   StoreClosedError,
@@ -13,8 +14,9 @@ import {
 } from './errors.ts';
 import { JournalCorruptError, type JournalEntry, JournalWriter, loadJournal } from './journal.ts';
 import { acquireLock, ChunkedJsonFile } from './json-file.ts';
-import { deepFreeze, LiveSet } from './live-set.ts';
+import { LiveSet } from './live-set.ts';
 import { type Database, DatabaseSchema, emptyDatabase } from './schema.ts';
+import { SideState } from './side-state.ts';
 
 export type { StoreOptions } from './errors.ts';
 export { RecordNotFoundError, StoreClosedError, StoreCorruptError } from './errors.ts';
@@ -42,8 +44,7 @@ export class Store implements RecordStore {
   private readonly low: Low<Database>;
   private readonly releaseLock: () => void;
   private readonly live = new LiveSet();
-  private jobs: Database['jobs'];
-  private driftItems: readonly DriftItem[];
+  private readonly side: SideState;
   private readonly journal: JournalWriter;
   private readonly compactEvery: number;
   private readonly compactAfterMs: number;
@@ -72,8 +73,7 @@ export class Store implements RecordStore {
     this.compactEvery = options.compactEvery ?? 1000;
     this.compactAfterMs = options.compactAfterMs ?? 10_000;
     this.log = options.log;
-    this.jobs = deepFreeze(low.data.jobs);
-    this.driftItems = deepFreeze(low.data.drift);
+    this.side = new SideState(low.data);
     for (const record of low.data.onboardings) this.live.put(record, options.trusted === true);
   }
 
@@ -122,7 +122,7 @@ export class Store implements RecordStore {
       }
       const store = new Store(file, low, release, { ...options, trusted: adapter.trusted });
       for (const entry of entries) store.apply(entry);
-      if (existsSync(`${file}.journal`) || existsSync(`${file}.journal.old`)) {
+      if (store.journalExists()) {
         // Folded by the usual triggers, like any change not yet in the snapshot.
         store.dirty = Math.max(1, entries.length);
         if (store.dirty >= store.compactEvery) store.compactSoon();
@@ -135,8 +135,7 @@ export class Store implements RecordStore {
     }
   }
 
-  /** How many live records. */
-  get size(): number {
+  /** How many live records. */ get size(): number {
     return this.live.size;
   }
 
@@ -149,7 +148,7 @@ export class Store implements RecordStore {
     return this.live.get(id);
   }
 
-  async findBySubmission(key: string): Promise<OnboardingRecord | undefined> {
+  async findBySubmission(key: string) {
     return this.live.bySubmissionKey(key);
   }
 
@@ -208,36 +207,49 @@ export class Store implements RecordStore {
   }
 
   async jobRun(name: string): Promise<JobRun> {
-    return this.jobs[name] ?? {};
+    return this.side.jobs[name] ?? {};
   }
 
-  async setJobRun(name: string, run: JobRun): Promise<void> {
-    this.assertOpen();
-    const entry: JournalEntry = { t: 'job', name, run: structuredClone(run) };
-    this.apply(entry);
-    await this.persist(entry);
+  setJobRun(name: string, run: JobRun): Promise<void> {
+    return this.change({ t: 'job', name, run: structuredClone(run) });
   }
 
   /** One process owns the file: the notifier's own lanes keep the pace. */
-  async reservePostSlot(): Promise<number> {
-    return 0;
-  }
+  reservePostSlot = async (): Promise<number> => 0;
 
   /** One process owns the file, so the in-memory check is the whole claim; it is persisted. */
   async claimJobSlot(job: string, slot: string): Promise<boolean> {
     const key = `slot:${job}`;
-    if (this.jobs[key]?.lastSlot === slot) return false;
+    if (this.side.jobs[key]?.lastSlot === slot) return false;
     await this.setJobRun(key, { lastSlot: slot, lastRunAt: new Date().toISOString() });
     return true;
   }
 
-  async drift(): Promise<readonly DriftItem[]> {
-    return this.driftItems;
+  async cohortRun(id: string): Promise<CohortRun | undefined> {
+    return this.side.cohorts[id];
   }
 
-  async setDrift(items: DriftItem[]): Promise<void> {
+  saveCohortRun(run: CohortRun): Promise<void> {
+    return this.change({ t: 'cohort', run: structuredClone(run) });
+  }
+
+  async runningCohorts(): Promise<readonly CohortRun[]> {
+    return Object.values(this.side.cohorts)
+      .filter((run) => run.state === 'running')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async drift(): Promise<readonly DriftItem[]> {
+    return this.side.drift;
+  }
+
+  setDrift(items: DriftItem[]): Promise<void> {
+    return this.change({ t: 'drift', items: structuredClone(items) });
+  }
+
+  /** A change of side state: applied, then durable when it resolves. */
+  private async change(entry: JournalEntry): Promise<void> {
     this.assertOpen();
-    const entry: JournalEntry = { t: 'drift', items: structuredClone(items) };
     this.apply(entry);
     await this.persist(entry);
   }
@@ -254,26 +266,20 @@ export class Store implements RecordStore {
     return run;
   }
 
-  private async archiveNow(before: Date): Promise<number> {
+  private archiveNow(before: Date): Promise<number> {
     const cutoff = before.getTime();
     const due = this.live
       .all()
       .filter((r) => ARCHIVABLE_STATES.includes(r.state) && Date.parse(r.updatedAt) < cutoff);
-    let moved = 0;
-    // In batches: a large backlog neither stalls the event loop nor builds one huge string.
-    for (let start = 0; start < due.length; start += ARCHIVE_BATCH) {
-      const batch = due.slice(start, start + ARCHIVE_BATCH);
-      // On disk in the archive before it leaves the live set; a crash in between leaves both.
-      await appendToArchive(this.archiveFile, batch);
+    return archiveInBatches(this.archiveFile, due, ARCHIVE_BATCH, async (batch) => {
       // A record changed meanwhile stays live; its archived line is an older copy, ignored.
       const ids = batch.filter((r) => this.live.get(r.id) === r).map((r) => r.id);
-      if (ids.length === 0) continue;
+      if (ids.length === 0) return 0;
       const entry: JournalEntry = { t: 'archived', ids };
       this.apply(entry);
       await this.persist(entry);
-      moved += ids.length;
-    }
-    return moved;
+      return ids.length;
+    });
   }
 
   async flush(): Promise<void> {
@@ -330,8 +336,7 @@ export class Store implements RecordStore {
     this.low.data = {
       version: 1,
       onboardings: this.live.all(),
-      jobs: this.jobs,
-      drift: [...this.driftItems],
+      ...this.side.snapshot(),
     };
     try {
       await this.low.write();
@@ -373,15 +378,10 @@ export class Store implements RecordStore {
 
   /** Applies an entry to memory (a change, or one replayed at open). */
   private apply(entry: JournalEntry): void {
+    if (this.side.apply(entry)) return;
     switch (entry.t) {
       case 'record':
         this.live.put(entry.record);
-        break;
-      case 'job':
-        this.jobs = Object.freeze({ ...this.jobs, [entry.name]: deepFreeze(entry.run) });
-        break;
-      case 'drift':
-        this.driftItems = deepFreeze(entry.items);
         break;
       case 'archived':
         this.live.remove(entry.ids);

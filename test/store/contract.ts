@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import type { CohortRun } from '../../src/onboarding/cohort/model.ts';
 import type { OnboardingRecord, OnboardingState } from '../../src/onboarding/model.ts';
 import type { RecordStore } from '../../src/onboarding/ports.ts';
 import { makeRecord } from '../helpers/records.ts';
@@ -198,6 +199,39 @@ export function describeRecordStoreContract(
       expect(await store.archiveClosed(new Date('2026-06-01T00:00:00Z'))).toBe(0);
     });
 
+    test('cohort runs are stored, replaced and listed while running', async () => {
+      const store = await fresh();
+      const at = NOW.toISOString();
+      const draft: CohortRun = {
+        id: 'c1',
+        requestedBy: 'U1',
+        createdAt: at,
+        updatedAt: at,
+        state: 'draft',
+        rows: [{ row: 2, name: 'Ada Lovelace', email: 'ada@example.com', recordId: 'r1' }],
+      };
+      await store.saveCohortRun(draft);
+      expect(await store.cohortRun('c1')).toEqual(draft);
+      expect(await store.runningCohorts()).toEqual([]);
+      const later = {
+        ...draft,
+        id: 'c0',
+        createdAt: '2026-12-01T11:00:00Z',
+        state: 'running' as const,
+      };
+      await store.saveCohortRun(later);
+      await store.saveCohortRun({
+        ...draft,
+        state: 'running',
+        progress: { channel: 'D1', ts: '1.2' },
+      });
+      expect((await store.runningCohorts()).map((r) => r.id)).toEqual(['c1', 'c0']);
+      expect((await store.cohortRun('c1'))?.progress).toEqual({ channel: 'D1', ts: '1.2' });
+      await store.saveCohortRun({ ...later, state: 'done' });
+      expect((await store.runningCohorts()).map((r) => r.id)).toEqual(['c1']);
+      expect(await store.cohortRun('nope')).toBeUndefined();
+    });
+
     test('flush resolves; writes after close are refused', async () => {
       const store = await open();
       await store.insert(makeRecord());
@@ -213,6 +247,11 @@ export function describeRecordStoreContract(
       const gone = (await store.insert(makeRecord({ state: 'revoked' }))).record;
       await store.update(kept.id, setState('failed'), NOW);
       await store.setJobRun('sweep', { lastRunAt: NOW.toISOString() });
+      const run: CohortRun = {
+        ...{ id: 'c9', requestedBy: 'U1', createdAt: NOW.toISOString() },
+        ...{ updatedAt: NOW.toISOString(), state: 'running', rows: [] },
+      };
+      await store.saveCohortRun(run);
       expect(await store.archiveClosed(new Date('2026-11-30T00:00:00Z'))).toBe(1);
       stores.splice(stores.indexOf(store), 1);
       const next = await again(store);
@@ -221,6 +260,7 @@ export function describeRecordStoreContract(
       expect((await next.findByEmailOrLogin(gone.person.email))?.state).toBe('revoked');
       expect(ids(await next.listOpen())).toEqual([kept.id]);
       expect(await next.jobRun('sweep')).toEqual({ lastRunAt: NOW.toISOString() });
+      expect(await next.cohortRun('c9')).toEqual(run);
     });
   });
 }

@@ -92,4 +92,19 @@ CREATE TABLE channel_pace (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'cohort_runs',
+    sql: `
+-- Cohort runs (CSV uploads): the run as jsonb, its state as a column for the resume query.
+CREATE TABLE cohort_runs (
+  id text PRIMARY KEY,
+  state text NOT NULL,
+  created_at timestamptz NOT NULL,
+  run jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX cohort_runs_running_idx ON cohort_runs (created_at) WHERE state = 'running';
+`,
+  },
 ];

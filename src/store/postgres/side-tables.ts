@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
+import { type CohortRun, CohortRunSchema } from '../../onboarding/cohort/model.ts';
 import {
   type DriftItem,
   DriftItemSchema,
@@ -7,7 +8,7 @@ import {
   JobRunSchema,
 } from '../../onboarding/model.ts';
 
-/** The small tables beside the records: job runs and slots, channel pace, drift. */
+/** The small tables beside the records: job runs and slots, channel pace, drift, cohort runs. */
 
 export async function jobRun(pool: pg.Pool, name: string): Promise<JobRun> {
   const { rows } = await pool.query<{ run: unknown }>('SELECT run FROM job_runs WHERE name = $1', [
@@ -60,4 +61,27 @@ export async function setDrift(pool: pg.Pool, items: DriftItem[]): Promise<void>
      ON CONFLICT (singleton) DO UPDATE SET items = EXCLUDED.items, updated_at = now()`,
     [JSON.stringify(z.array(DriftItemSchema).parse(items))],
   );
+}
+
+export async function cohortRun(pool: pg.Pool, id: string): Promise<CohortRun | undefined> {
+  const { rows } = await pool.query<{ run: unknown }>('SELECT run FROM cohort_runs WHERE id = $1', [
+    id,
+  ]);
+  return rows[0] ? CohortRunSchema.parse(rows[0].run) : undefined;
+}
+
+export async function saveCohortRun(pool: pg.Pool, run: CohortRun): Promise<void> {
+  const valid = CohortRunSchema.parse(run);
+  await pool.query(
+    `INSERT INTO cohort_runs (id, state, created_at, run) VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, run = EXCLUDED.run, updated_at = now()`,
+    [valid.id, valid.state, valid.createdAt, JSON.stringify(valid)],
+  );
+}
+
+export async function runningCohorts(pool: pg.Pool): Promise<CohortRun[]> {
+  const { rows } = await pool.query<{ run: unknown }>(
+    "SELECT run FROM cohort_runs WHERE state = 'running' ORDER BY created_at",
+  );
+  return rows.map((row) => CohortRunSchema.parse(row.run));
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../../log.ts';
+import type { CohortRun } from '../../onboarding/cohort/model.ts';
 import {
   type DriftItem,
   type JobRun,
@@ -226,6 +227,18 @@ export class PostgresStore implements RecordStore {
 
   claimJobSlot(job: string, slot: string): Promise<boolean> {
     return this.run(() => side.claimJobSlot(this.pool, job, slot));
+  }
+
+  cohortRun(id: string): Promise<CohortRun | undefined> {
+    return this.run(() => side.cohortRun(this.pool, id));
+  }
+
+  saveCohortRun(run: CohortRun): Promise<void> {
+    return this.run(() => side.saveCohortRun(this.pool, run));
+  }
+
+  runningCohorts(): Promise<readonly CohortRun[]> {
+    return this.run(() => side.runningCohorts(this.pool));
   }
 
   drift(): Promise<readonly DriftItem[]> {

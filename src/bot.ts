@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import { Jobs } from './jobs/jobs.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { type Clock, systemClock } from './onboarding/clock.ts';
+import type { CohortListener } from './onboarding/cohort/runner.ts';
 import type { Providers } from './onboarding/ports.ts';
 import { OnboardingService } from './onboarding/service.ts';
 import { createOpentactClient } from './providers/opentact.ts';
@@ -10,6 +11,7 @@ import { createUserMgmtClient } from './providers/usermgmt.ts';
 import { createSlackApp, registerListeners } from './slack/app.ts';
 import { Authorizer } from './slack/authz.ts';
 import { Binder } from './slack/binding.ts';
+import { CohortReporter } from './slack/cohort/reporter.ts';
 import { DialogMemory } from './slack/listeners/actions/container.ts';
 import { Notifier } from './slack/notifier.ts';
 import { type OpenedStore, openStore } from './store/open.ts';
@@ -71,6 +73,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const startedAt = Date.now();
   const store = await openStore(config, logger);
   const providers = createProviders(config);
+  // The cohort reporter needs the Slack client, made below; the domain is told whom to call now.
+  let cohortProgress: CohortListener = () => {};
   const service = new OnboardingService({
     store,
     providers,
@@ -78,6 +82,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
     concurrency: config.onboardingConcurrency,
     leaseMs: config.leaseSeconds * 1000,
+    cohortConcurrency: config.bulk.concurrency,
+    onCohortProgress: (run, tally, final) => cohortProgress(run, tally, final),
   });
   const slack = createSlackApp(
     config,
@@ -109,6 +115,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     auditChannel: config.digest.channel,
   });
   if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
+  const cohorts = new CohortReporter({ client: app.client, service, seal, logger });
+  cohortProgress = cohorts.progress;
   const jobs = new Jobs({
     config,
     service,
@@ -151,7 +159,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       .resumeUnfinished()
       .then((records) => Promise.all(records.map((r) => notifier.reportOnboarding(r))))
       .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
-  let resuming: Promise<unknown> = resume();
+  let resuming: Promise<unknown> = resume().then(() =>
+    service.cohorts
+      .resume()
+      .catch((error) => logger.error('resuming cohorts failed', errorFields(error))),
+  );
   const failover = service.shared
     ? setInterval(
         () => {
@@ -180,6 +192,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         const finished = await service.drain(Math.max(0, deadline - Date.now()));
         if (!finished)
           logger.warn('stopped with steps still running; they resume at the next start');
+        await cohorts.flush();
         const unposted = await notifier.flush(Math.max(0, deadline - Date.now()));
         if (unposted > 0)
           logger.warn('audit lines not posted before the stop', { count: unposted });

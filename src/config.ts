@@ -40,6 +40,8 @@ export type Config = {
   onboardingConcurrency: number;
   /** With a shared store: how long a replica's claim on a record lasts unrenewed (failover time). */
   leaseSeconds: number;
+  /** Cohort uploads: most rows in one file, rows of one run in flight at once. */
+  bulk: { maxRows: number; concurrency: number };
   dataFile: string;
   /** When set, records live in PostgreSQL (several bot processes may share it) instead of DATA_FILE. */
   databaseUrl: string | undefined;
@@ -192,6 +194,8 @@ const EnvSchema = z.object({
   ARCHIVE_AFTER_DAYS: positiveInt('day', 90, 3650),
   ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
   LEASE_SECONDS: positiveInt('second', 30, 300, 2),
+  BULK_MAX_ROWS: positiveInt('row', 500, 5000),
+  BULK_CONCURRENCY: positiveInt('onboarding', 4, 100),
   DATABASE_URL: optional(
     z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
       message: 'should be a PostgreSQL URL like postgres://user:password@host:5432/db',
@@ -330,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     leaseSeconds: e.LEASE_SECONDS,
+    bulk: { maxRows: e.BULK_MAX_ROWS, concurrency: e.BULK_CONCURRENCY },
     dataFile: resolve(e.DATA_FILE),
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,

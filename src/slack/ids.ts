@@ -8,6 +8,15 @@ export const CALLBACK = {
   resendModal: 'resend_modal',
   progress: 'onboard_progress',
   refusal: 'onboard_refused',
+  cohortUpload: 'cohort_upload',
+  cohortConfirm: 'cohort_confirm',
+} as const;
+
+/** Inputs of the cohort modals (upload, then preview). */
+export const COHORT_INPUT = {
+  file: 'cohort_file',
+  text: 'cohort_text',
+  skip: 'cohort_skip',
 } as const;
 
 /** Input blocks of the onboarding modal. Validation errors are keyed by these. */
@@ -27,7 +36,7 @@ export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
 export const inputActionId = (blockId: InputBlockId) => `${blockId}_input` as const;
 
 /** What a sealed `private_metadata` belongs to (a dialog's seal does not open a modal's). */
-export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog' } as const;
+export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog', cohort: 'cohort' } as const;
 
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
 export const RESEND_INPUT = { channels: 'resend_channels' } as const;
@@ -42,6 +51,8 @@ export const ACTION = {
   revoke: 'revoke',
   retry: 'retry',
   editRetry: 'edit_retry',
+  /** On a cohort's summary: the id it carries is the cohort run's, not a record's. */
+  cohortRetry: 'cohort_retry',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

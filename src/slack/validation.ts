@@ -192,7 +192,18 @@ export function validateModal(
   enabled: Channel[],
   options: { loginTaken?: (login: string) => boolean } = {},
 ): ModalResult {
-  const raw = readModal(values);
+  return validateInput(readModal(values), enabled, options);
+}
+
+/**
+ * The form's rules on raw values by input: the modal and each CSV row of a
+ * cohort are checked by this one function, so both say the same things.
+ */
+export function validateInput(
+  raw: Partial<Record<InputBlockId, string | undefined>>,
+  enabled: Channel[],
+  options: { loginTaken?: (login: string) => boolean } = {},
+): ModalResult {
   const parsed = ModalSchema.safeParse(raw);
   const errors: Partial<Record<InputBlockId, string>> = {};
   if (!parsed.success) {

@@ -26,6 +26,8 @@ export const CohortRowSchema = z.object({
   recordId: z.string().optional(),
   /** Why the row was not onboarded (a duplicate, an invalid row the admin chose to skip). */
   skipped: z.string().optional(),
+  /** Skipped because the form's rules refused it (the admin chose to skip invalid rows). */
+  invalid: z.boolean().optional(),
 });
 export type CohortRow = z.infer<typeof CohortRowSchema>;
 

@@ -62,14 +62,20 @@ export class Cohorts {
     return this.core.store.cohortRun(id);
   }
 
-  /** Starts a draft (once: a second confirm returns the run as it is). */
-  async confirm(id: string, by: string): Promise<CohortRun> {
+  /**
+   * Starts a draft; `started` is false when it had been started already (a
+   * second delivery of the same submission), so only one caller drives it.
+   */
+  async confirm(id: string, by: string): Promise<{ run: CohortRun; started: boolean }> {
     this.core.assertAccepting();
     const run = await this.mustGet(id);
-    if (run.state !== 'draft') return run;
     if (run.requestedBy !== by)
       throw new ActionRefused('Only the admin who uploaded the file can start this cohort.');
-    return this.save({ ...run, state: 'running', startedAt: this.core.nowIso() });
+    if (run.state === 'discarded')
+      throw new ActionRefused('This upload was closed; upload the file again.');
+    if (run.state !== 'draft') return { run, started: false };
+    const started = await this.save({ ...run, state: 'running', startedAt: this.core.nowIso() });
+    return { run: started, started: true };
   }
 
   /** Drops a draft the admin closed without starting it. */

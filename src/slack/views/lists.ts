@@ -26,6 +26,8 @@ export function helpText(admins: string[]): string {
     `• \`${COMMAND} list\` — pending invitations: who, how, expiry, state`,
     `• \`${COMMAND} status <email | login>\` — one onboarding in full: every step, every delivery, the audit trail`,
     `• \`${COMMAND} digest\` — post the expiry digest now`,
+    `• \`${COMMAND} bulk\` — onboard a cohort from one CSV file, with a preview before anything is created`,
+    `• \`${COMMAND} export [open|all]\` — the onboardings as a CSV file, in your DM with the bot`,
     `• \`${COMMAND} help\` — this text`,
     `Who can use it: ${who}.`,
   ].join('\n');

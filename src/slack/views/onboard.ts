@@ -230,10 +230,8 @@ export function progressView(name: string, channels: Channel[]): ModalView {
 }
 
 /** Shown for a moment while the bot checks who may onboard. */
-export function checkingView(): ModalView {
-  return infoModal('Onboard a member', [
-    section(':hourglass_flowing_sand: Checking that you may onboard people…'),
-  ]);
+export function checkingView(what = 'Checking that you may onboard people…'): ModalView {
+  return infoModal('Onboard a member', [section(`:hourglass_flowing_sand: ${esc(what)}`)]);
 }
 
 /** The submission could not be recorded: nothing happened, and the person is told why. */

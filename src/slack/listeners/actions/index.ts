@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { SlackContext } from '../../context.ts';
 import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
+import { cohortRetry } from './cohort-retry.ts';
 import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
@@ -20,6 +21,7 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.retry]: retry,
   [ACTION.editRetry]: editRetry,
   [ACTION.revoke]: revoke,
+  [ACTION.cohortRetry]: cohortRetry,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

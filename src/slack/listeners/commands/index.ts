@@ -2,7 +2,9 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import type { SlackContext } from '../../context.ts';
 import { COMMAND } from '../../ids.ts';
 import { refusalText } from '../../views/lists.ts';
+import { bulk } from './bulk.ts';
 import { digest } from './digest.ts';
+import { exportRecords } from './export.ts';
 import { help } from './help.ts';
 import { list } from './list.ts';
 import { openModal } from './open-modal.ts';
@@ -12,7 +14,13 @@ export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 /** A subcommand, after the ack; `words` are what follows its name. */
 export type Subcommand = (ctx: SlackContext, args: CommandArgs, words: string[]) => Promise<void>;
 
-const ADMIN_ONLY: Record<string, Subcommand> = { list, status, digest };
+const ADMIN_ONLY: Record<string, Subcommand> = {
+  list,
+  status,
+  digest,
+  bulk,
+  export: exportRecords,
+};
 
 /** `/onboard` opens the modal; `/onboard <sub>` runs a subcommand (admins) or shows the help. */
 export function register(app: App, ctx: SlackContext): void {

@@ -1,7 +1,9 @@
-import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { App, ViewClosedAction, ViewSubmitAction } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
 import { CALLBACK } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
+import { cohortClosed, cohortConfirm } from './cohort-confirm.ts';
+import { cohortUpload } from './cohort-upload.ts';
 import { onboardSubmission } from './onboard-submission.ts';
 import { resendSubmission } from './resend-submission.ts';
 import { revokeSubmission } from './revoke-submission.ts';
@@ -12,4 +14,9 @@ export function register(app: App, ctx: SlackContext): void {
   app.view<ViewSubmitAction>(CALLBACK.onboardModal, admin, (args) => onboardSubmission(ctx, args));
   app.view<ViewSubmitAction>(CALLBACK.revokeModal, admin, (args) => revokeSubmission(ctx, args));
   app.view<ViewSubmitAction>(CALLBACK.resendModal, admin, (args) => resendSubmission(ctx, args));
+  app.view<ViewSubmitAction>(CALLBACK.cohortUpload, admin, (args) => cohortUpload(ctx, args));
+  app.view<ViewSubmitAction>(CALLBACK.cohortConfirm, admin, (args) => cohortConfirm(ctx, args));
+  app.view<ViewClosedAction>({ callback_id: CALLBACK.cohortConfirm, type: 'view_closed' }, (args) =>
+    cohortClosed(ctx, args),
+  );
 }

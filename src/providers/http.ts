@@ -2,6 +2,7 @@ import ky, { HTTPError, isKyError, type KyInstance, NetworkError, TimeoutError }
 import type { z } from 'zod';
 import { keepAliveFetch } from '../net/keep-alive.ts';
 import { redact } from '../redact.ts';
+import { gateFor, retryAfterMs } from './rate-gate.ts';
 
 /**
  * The shared HTTP layer of every upstream client: one ky instance per API,
@@ -193,9 +194,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     retry,
     // Reused connections (src/net/keep-alive.ts): a fresh TCP + TLS handshake per call otherwise.
     fetch: keepAliveFetch(),
+    hooks: {
+      afterResponse: [
+        ({ response }) => {
+          if (response.status === 429)
+            gate.block(retryAfterMs(response.headers.get('retry-after'), retry.maxRetryAfter));
+        },
+      ],
+    },
   });
+  const gate = gateFor(options.baseUrl);
 
   async function send(request: RequestOptions): Promise<{ status: number; text: string }> {
+    // Outside ky's time-outs: a request held back by a 429 elsewhere has not been sent yet.
+    await gate.wait();
     try {
       const response = await instance(request.path.replace(/^\//, ''), {
         method: request.method,

@@ -12,7 +12,7 @@ import { reconcile, sweepExpired } from './lifecycle.ts';
 import type { Channel, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
 import { Pipeline } from './pipeline.ts';
 import { isOpen } from './policy.ts';
-import type { Providers, RecordStore } from './ports.ts';
+import type { DomainObserver, Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
@@ -27,6 +27,8 @@ export type ServiceOptions = {
   /** Onboardings whose pipeline runs at once; the rest wait in order (default 8). */
   concurrency?: number;
   leaseMs?: number;
+  /** Told about step outcomes (the bot's metrics). */
+  observer?: DomainObserver;
 };
 
 /**

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { setGlobalDispatcher } from 'undici';
 import { keepAliveAgent } from '../src/net/keep-alive.ts';
 import { type DriverResponse, SlackDriver } from '../src/sandbox/driver.ts';
-import type { SlackSimulator } from '../src/sandbox/slack.ts';
+import type { SlackSimulator } from '../src/sandbox/slack/index.ts';
 import { SANDBOX } from '../src/sandbox/world.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { SimView } from '../src/sandbox/slack.ts';
+import type { SimView } from '../src/sandbox/slack/index.ts';
 import { SANDBOX, startWorld } from '../src/sandbox/world.ts';
 
 /**

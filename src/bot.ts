@@ -1,10 +1,12 @@
 import type { Config } from './config.ts';
 import { Jobs } from './jobs/jobs.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
+import { BotMetrics } from './metrics/metrics.ts';
 import { type Clock, systemClock } from './onboarding/clock.ts';
 import type { CohortListener } from './onboarding/cohort/runner.ts';
 import type { Providers } from './onboarding/ports.ts';
 import { OnboardingService } from './onboarding/service.ts';
+import type { HttpTuning } from './providers/http.ts';
 import { createOpentactClient } from './providers/opentact.ts';
 import { createSlykClient } from './providers/slyk.ts';
 import { createUserMgmtClient } from './providers/usermgmt.ts';
@@ -39,25 +41,32 @@ export type Bot = {
   service: OnboardingService;
   jobs: Jobs;
   notifier: Notifier;
-  /** The HTTP port: /slack/events in HTTP mode, /health in both. */
+  /** The HTTP port: /slack/events in HTTP mode, /health and /metrics in both. */
   port: number | undefined;
+  /** This bot's metrics (its own registry), served on GET /metrics. */
+  metrics: BotMetrics;
   /** Stop taking work, finish or record in-flight steps, flush the store. */
   stop(timeoutMs?: number): Promise<void>;
 };
 
-export function createProviders(config: Config): Providers {
+export function createProviders(config: Config, http: HttpTuning = {}): Providers {
   return {
     opentact: createOpentactClient({
       baseUrl: config.opentact.apiUrl,
       token: config.opentact.token,
       sipConnectionUuid: config.opentact.sipConnectionUuid,
       ...(config.opentact.sipDomain ? { sipDomain: config.opentact.sipDomain } : {}),
+      http,
     }),
     usermgmt: config.usermgmt
-      ? createUserMgmtClient({ baseUrl: config.usermgmt.apiUrl, token: config.usermgmt.token })
+      ? createUserMgmtClient({
+          baseUrl: config.usermgmt.apiUrl,
+          token: config.usermgmt.token,
+          http,
+        })
       : undefined,
     slyk: config.slyk
-      ? createSlykClient({ baseUrl: config.slyk.apiUrl, apiKey: config.slyk.apiKey })
+      ? createSlykClient({ baseUrl: config.slyk.apiUrl, apiKey: config.slyk.apiKey, http })
       : undefined,
   };
 }
@@ -71,10 +80,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const startedAt = Date.now();
+  const metrics = new BotMetrics({ now: clock, slackApiUrl: config.slack.apiUrl });
   const store = await openStore(config, logger);
-  const providers = createProviders(config);
   // The cohort reporter needs the Slack client, made below; the domain is told whom to call now.
   let cohortProgress: CohortListener = () => {};
+  const providers = createProviders(config, { onError: metrics.upstreamError });
   const service = new OnboardingService({
     store,
     providers,
@@ -84,7 +94,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     leaseMs: config.leaseSeconds * 1000,
     cohortConcurrency: config.bulk.concurrency,
     onCohortProgress: (run, tally, final) => cohortProgress(run, tally, final),
+    observer: metrics.observer,
   });
+  metrics.watch(service);
+  metrics.queue('admission', () => service.queue);
   const slack = createSlackApp(
     config,
     logger,
@@ -98,6 +111,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     }),
     service.shared ? (key) => service.claimJobSlot('click', key) : undefined,
+    { render: () => metrics.render(), observeFetch: metrics.observeSlackFetch },
   );
   const { app } = slack;
   // Buttons and dialogs are bound to what the bot rendered, under a key derived from the app's secret.
@@ -117,6 +131,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
   const cohorts = new CohortReporter({ client: app.client, service, seal, logger });
   cohortProgress = cohorts.progress;
+  metrics.queue('outbox', () => ({ waiting: notifier.outboxDepth }));
   const jobs = new Jobs({
     config,
     service,
@@ -124,6 +139,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
     seal,
     post: (channel, text, blocks) => notifier.post(channel, text, blocks),
+    onRun: metrics.jobRan,
   });
   registerListeners(app, {
     config,
@@ -183,6 +199,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     jobs,
     notifier,
     port,
+    metrics,
     stop(timeoutMs = 8_000) {
       stopping ??= (async () => {
         const deadline = Date.now() + timeoutMs;

@@ -27,6 +27,8 @@ export type JobsOptions = {
   seal: Seal;
   /** Posts a message to a channel (paced and logged by the notifier). */
   post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
+  /** Told how each run ended (metrics): skipped = nothing to do (a digest slot already posted). */
+  onRun?: ((job: string, result: 'success' | 'failure' | 'skipped') => void) | undefined;
 };
 
 const SWEEP_CRON = '*/15 * * * *';
@@ -50,7 +52,9 @@ export class Jobs {
   async digest(options: { slot?: Date; requestedBy?: string } = {}): Promise<DigestResult> {
     // One digest at a time: a scheduled run and `/onboard digest` never post twice concurrently.
     while (this.digestRunning) await this.digestRunning.catch(() => undefined);
-    const run = this.runDigest(options);
+    const run = this.track('digest', this.runDigest(options), (r) =>
+      r.posted ? 'success' : 'skipped',
+    );
     this.digestRunning = run;
     try {
       return await run;
@@ -122,7 +126,11 @@ export class Jobs {
     return { posted: true, channel, text, blocks };
   }
 
-  async sweep(): Promise<number> {
+  sweep(): Promise<number> {
+    return this.track('expiry-sweep', this.runSweep());
+  }
+
+  private async runSweep(): Promise<number> {
     const count = await this.o.service.sweepExpired();
     if (count > 0) this.o.logger.info('invites expired', { count });
     const archived = await this.o.service.archive(this.o.config.archiveAfterDays);
@@ -130,8 +138,27 @@ export class Jobs {
     return count;
   }
 
-  async reconcile() {
-    return this.o.service.reconcile();
+  reconcile() {
+    // Upstream that could not be asked: the run did not do its work.
+    return this.track('reconcile', this.o.service.reconcile(), (r) =>
+      r.errors.length > 0 ? 'failure' : 'success',
+    );
+  }
+
+  /** Reports how a run ended to `onRun`. */
+  private async track<T>(
+    job: string,
+    run: Promise<T>,
+    result: (value: T) => 'success' | 'failure' | 'skipped' = () => 'success',
+  ): Promise<T> {
+    try {
+      const value = await run;
+      this.o.onRun?.(job, result(value));
+      return value;
+    } catch (error) {
+      this.o.onRun?.(job, 'failure');
+      throw error;
+    }
   }
 
   /**

@@ -4,7 +4,7 @@ import { errorFields } from '../log.ts';
 import type { Clock } from './clock.ts';
 import { ActionRefused } from './errors.ts';
 import type { OnboardingRecord } from './model.ts';
-import type { Providers, RecordStore } from './ports.ts';
+import type { DomainObserver, Providers, RecordStore, StepObservation } from './ports.ts';
 
 export type CoreOptions = {
   store: RecordStore;
@@ -15,6 +15,8 @@ export type CoreOptions = {
   onChange?: ((record: OnboardingRecord) => void) | undefined;
   /** How long a lease on a record lasts without renewal (shared stores only). */
   leaseMs?: number | undefined;
+  /** Told about step outcomes (metrics). */
+  observer?: DomainObserver | undefined;
 };
 
 /** Another process holds the record's lease: it is working on it right now. */
@@ -39,6 +41,7 @@ export class Core {
   /** This process, as the owner of the leases it takes. */
   readonly owner = randomUUID();
   readonly leaseMs: number;
+  private readonly observer: DomainObserver | undefined;
 
   constructor(options: CoreOptions) {
     this.store = options.store;
@@ -47,6 +50,7 @@ export class Core {
     this.log = options.logger;
     this.onChange = options.onChange;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.observer = options.observer;
   }
 
   /**
@@ -131,6 +135,14 @@ export class Core {
       this.log.warn('change listener failed', errorFields(error));
     }
     return record;
+  }
+
+  observeStep(observation: StepObservation): void {
+    try {
+      this.observer?.stepFinished?.(observation);
+    } catch (error) {
+      this.log.warn('step observer failed', errorFields(error));
+    }
   }
 
   get isAccepting(): boolean {

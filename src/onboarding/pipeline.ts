@@ -73,15 +73,33 @@ export class Pipeline {
   }
 
   async runStep(id: string, def: StepDef<unknown>, by: string): Promise<StepOutcome> {
-    const { core } = this;
-    const record = await core.mustGet(id);
+    const record = await this.core.mustGet(id);
     const step = record.steps[def.name];
     if (step.status === 'done' || step.status === 'skipped') return step.status;
-    const skip = def.skip?.(record, core.providers);
-    if (skip) return this.record(id, def, 'skipped', by, skip);
-
+    const skip = def.skip?.(record, this.core.providers);
     // Nothing can tell whether it landed, and nothing automatic may repeat it.
-    if (step.status === 'unknown' && !def.find) return 'unknown';
+    if (!skip && step.status === 'unknown' && !def.find) return 'unknown';
+    const started = performance.now();
+    const outcome = await this.attempt(record, def, by, skip);
+    this.core.observeStep({
+      step: def.name,
+      outcome,
+      seconds: (performance.now() - started) / 1000,
+    });
+    return outcome;
+  }
+
+  /** One attempt at a step that is not settled yet. */
+  private async attempt(
+    record: OnboardingRecord,
+    def: StepDef<unknown>,
+    by: string,
+    skip: string | undefined,
+  ): Promise<StepOutcome> {
+    const { core } = this;
+    const { id } = record;
+    const step = record.steps[def.name];
+    if (skip) return this.record(id, def, 'skipped', by, skip);
     const mayHaveLanded =
       step.status === 'unknown' ||
       (step.status === 'running' &&

@@ -2,7 +2,7 @@ import type { OpentactClient } from '../providers/opentact.ts';
 import type { SlykClient } from '../providers/slyk.ts';
 import type { UserMgmtClient } from '../providers/usermgmt.ts';
 import type { CohortRun } from './cohort/model.ts';
-import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
+import type { DriftItem, JobRun, OnboardingRecord, OnboardingState, StepName } from './model.ts';
 
 /**
  * What the domain needs from storage. `src/store/` implements it (lowdb
@@ -75,4 +75,20 @@ export type Providers = {
   usermgmt?: UserMgmtClient | undefined;
   /** Absent when the e-mail channel is not configured. */
   slyk?: SlykClient | undefined;
+};
+
+/** One step attempt that reached an outcome (not a step found already settled). */
+export type StepObservation = {
+  step: StepName;
+  outcome: 'done' | 'failed' | 'unknown' | 'skipped';
+  /** Wall time of the attempt, look-ups and store writes included. */
+  seconds: number;
+};
+
+/**
+ * Whoever watches the domain's work (src/metrics/ in the bot). Optional; called
+ * synchronously, so it must be cheap, and its failures never reach the domain.
+ */
+export type DomainObserver = {
+  stepFinished?(observation: StepObservation): void;
 };

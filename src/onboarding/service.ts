@@ -13,7 +13,7 @@ import { reconcile, sweepExpired } from './lifecycle.ts';
 import type { Channel, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
 import { Pipeline } from './pipeline.ts';
 import { isOpen } from './policy.ts';
-import type { Providers, RecordStore } from './ports.ts';
+import type { DomainObserver, Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
@@ -31,6 +31,8 @@ export type ServiceOptions = {
   /** Rows of one cohort in flight at once, within `concurrency` (default 4). */
   cohortConcurrency?: number;
   onCohortProgress?: CohortListener;
+  /** Told about step outcomes (the bot's metrics). */
+  observer?: DomainObserver;
 };
 
 /**

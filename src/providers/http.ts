@@ -136,13 +136,15 @@ export type HttpClientOptions = {
   errorInBody?: (
     body: unknown,
   ) => { message: string; status?: number; fields?: Record<string, string> } | undefined;
+  /** Told about every call that ends in an error (metrics); must be cheap and not throw. */
+  onError?: ((error: UpstreamError) => void) | undefined;
 };
 
 /** The knobs a caller may turn on a client (tests shorten them; production keeps the defaults). */
 export type HttpTuning = Partial<
   Pick<
     HttpClientOptions,
-    'timeoutMs' | 'totalTimeoutMs' | 'retries' | 'maxRetryAfterMs' | 'backoffLimitMs'
+    'timeoutMs' | 'totalTimeoutMs' | 'retries' | 'maxRetryAfterMs' | 'backoffLimitMs' | 'onError'
   >
 >;
 
@@ -280,7 +282,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  return {
+  const client: HttpClient = {
     api: options.api,
     async request(request, schema) {
       const { status, text } = await send(request);
@@ -316,6 +318,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const { status, text } = await send(request);
       if (text.length > 0) checkBody(request.operation, status, tryJson(text));
     },
+  };
+  const { onError } = options;
+  if (!onError) return client;
+  // Each call's final error (after ky's retries) is reported once.
+  const observed = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((error: unknown) => {
+      if (error instanceof UpstreamError) onError(error);
+      throw error;
+    });
+  return {
+    api: client.api,
+    request: (request, schema) => observed(client.request(request, schema)),
+    requestEmpty: (request) => observed(client.requestEmpty(request)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { SlackSimulator } from './slack.ts';
+import type { SlackSimulator } from './slack/index.ts';
 
 /**
  * Plays Slack's side of the HTTP interface: builds slash commands, view

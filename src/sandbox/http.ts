@@ -110,6 +110,27 @@ export type SimServerOptions = {
   secretHeaders?: string[];
 };
 
+/**
+ * Faults waiting to be applied: each matches some calls and is used up after `times` of them
+ * (default 1). The HTTP simulators and the Slack simulator keep theirs in one.
+ */
+export class FaultQueue<F extends { times?: number }> {
+  #faults: (F & { left: number })[] = [];
+  add(fault: F): void {
+    this.#faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+  clear(): void {
+    this.#faults = [];
+  }
+  /** The first waiting fault `matches` accepts, counted as used once. */
+  take(matches: (fault: F) => boolean): F | undefined {
+    const fault = this.#faults.find((f) => f.left > 0 && matches(f));
+    if (fault) fault.left -= 1;
+    this.#faults = this.#faults.filter((f) => f.left > 0);
+    return fault;
+  }
+}
+
 export class SimRouter {
   readonly routes: Route[] = [];
   on(method: string, pattern: string, handler: Handler): this {
@@ -147,7 +168,7 @@ export class SimRouter {
 export function createSimServer(options: SimServerOptions, router: SimRouter): SimServer {
   const calls: RecordedCall[] = [];
   const routePatterns: string[] = [];
-  let faults: (Fault & { left: number })[] = [];
+  const faults = new FaultQueue<Fault>();
   let latency = 0;
   let server: Server | undefined;
   let url = '';
@@ -219,17 +240,12 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     res.end(cut);
   };
 
-  const takeFault = (method: string, pattern: string | undefined, path: string) => {
-    const fault = faults.find(
+  const takeFault = (method: string, pattern: string | undefined, path: string) =>
+    faults.take(
       (f) =>
-        f.left > 0 &&
         (!f.method || f.method.toUpperCase() === method) &&
         (!f.route || f.route === pattern || f.route === path),
     );
-    if (fault) fault.left -= 1;
-    faults = faults.filter((f) => f.left > 0);
-    return fault;
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -377,10 +393,10 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       if (fault.after === 'late' && !fault.delayMs) {
         throw new Error("fault after: 'late' needs delayMs");
       }
-      faults.push({ ...fault, left: fault.times ?? 1 });
+      faults.add(fault);
     },
     clearFaults: () => {
-      faults = [];
+      faults.clear();
     },
     onArrival: (listener) => {
       arrivalListeners.add(listener);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { createOpentactSimulator, type OpentactSimulator } from './opentact.ts';
-import { createSlackSimulator, type SlackSimulator } from './slack.ts';
+import { createSlackSimulator, type SlackSimulator } from './slack/index.ts';
 import { createSlykSimulator, type SlykSimulator } from './slyk.ts';
 import { createUserMgmtSimulator, type UserMgmtSimulator } from './usermgmt.ts';
 

@@ -44,6 +44,11 @@ export function createSlackApp(
   health: () => Record<string, unknown>,
   /** Records a click once across replicas (a shared store), or undefined for one process. */
   claimClick?: (key: string) => Promise<boolean>,
+  /** GET /metrics, and an observer of the Web API calls' fetch (src/metrics/). */
+  metrics?: {
+    render: () => Promise<{ contentType: string; body: string }>;
+    observeFetch: (inner: typeof fetch) => typeof fetch;
+  },
 ): SlackApp {
   const boltLogger = toBoltLogger(logger.child({ component: 'bolt' }));
   const clientOptions = {
@@ -52,7 +57,7 @@ export function createSlackApp(
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
     rejectRateLimitedCalls: false,
     // Reused connections to Slack (web-api 8 calls fetch; it has no `agent` option any more).
-    fetch: keepAliveFetch(),
+    fetch: metrics ? metrics.observeFetch(keepAliveFetch()) : keepAliveFetch(),
   };
   let httpServer: Server | undefined;
   const receiver =
@@ -101,6 +106,7 @@ export function createSlackApp(
       httpServer = createFrontDoor({
         logger,
         health,
+        ...(metrics ? { metrics: metrics.render } : {}),
         ...(receiver instanceof HTTPReceiver
           ? {
               slack: {

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import { isHandled, payloadProblem } from './middleware/payload-guard.ts';
 
 /**
- * The bot's HTTP server. `/health` in both modes; in HTTP mode
+ * The bot's HTTP server. `/health` (and `/metrics`) in both modes; in HTTP mode
  * `POST /slack/events` is checked here — size, signature, shape — and only
  * then handed to Bolt's receiver with the body it already read. Every request
  * gets an answer: a 4xx for what cannot be handled, never a 5xx or a hang.
@@ -16,6 +16,8 @@ export type FrontDoorOptions = {
   /** HTTP mode: the signing secret and Bolt's request listener. */
   slack?: { signingSecret: string; listener: (req: IncomingMessage, res: ServerResponse) => void };
   bodyLimitBytes?: number;
+  /** GET /metrics: the Prometheus text (src/metrics/), when the bot keeps metrics. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 };
 
 const EVENTS_PATH = '/slack/events';
@@ -34,6 +36,19 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
       // A 503 takes a replica whose store does not answer out of a load balancer's rotation.
       const body = { ok: true, ...options.health() };
       answer(res, body.ok === false ? 503 : 200, body);
+      return;
+    }
+    if (path === '/metrics' && options.metrics && (req.method === 'GET' || req.method === 'HEAD')) {
+      options
+        .metrics()
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        })
+        .catch((error: unknown) => {
+          log.warn('metrics could not be rendered', { error: String(error) });
+          answer(res, 503);
+        });
       return;
     }
     if (path !== EVENTS_PATH || !options.slack) return answer(res, 404);

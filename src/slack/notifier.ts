@@ -128,6 +128,13 @@ export class Notifier {
     }
   }
 
+  /** Audit lines waiting in the outbox (all channels), for the queue metrics. */
+  get outboxDepth(): number {
+    let lines = 0;
+    for (const queue of this.outbox.values()) lines += queue.length;
+    return lines;
+  }
+
   /** Waits (up to `timeoutMs`) until every queued audit line is posted; how many remain. */
   async flush(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;

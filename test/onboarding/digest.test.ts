@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { DAY_MS } from '../../src/onboarding/clock.ts';
 import { selectDigest } from '../../src/onboarding/digest.ts';
 import type { DriftItem, OnboardingRecord } from '../../src/onboarding/model.ts';
-import { validateMessageBlocks } from '../../src/sandbox/slack.ts';
+import { validateMessageBlocks } from '../../src/sandbox/slack/index.ts';
 import { digestBlocks, MESSAGE_BLOCK_LIMIT } from '../../src/slack/views/lists.ts';
 import { makeRecord } from '../helpers/records.ts';
 import { testSeal } from '../helpers/seal.ts';

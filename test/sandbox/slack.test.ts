@@ -6,7 +6,7 @@ import {
   type SlackSimulator,
   validateMessageBlocks,
   validateView,
-} from '../../src/sandbox/slack.ts';
+} from '../../src/sandbox/slack/index.ts';
 
 const TOKEN = 'xoxb-test-0000-simulated-bot-token';
 

@@ -98,6 +98,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   metrics.watch(service);
   metrics.queue('admission', () => service.queue);
+  metrics.queue('bulk', () => ({ waiting: service.queue.background }));
   const slack = createSlackApp(
     config,
     logger,

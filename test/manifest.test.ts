@@ -50,6 +50,9 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'views.update': null,
   'views.publish': null,
   'auth.test': null,
+  'files.info': 'files:read',
+  // filesUploadV2 calls files.getUploadURLExternal and files.completeUploadExternal.
+  'files.uploadV2': 'files:write',
 };
 
 describe('manifest.yml', () => {
@@ -70,10 +73,11 @@ describe('manifest.yml', () => {
 
   test('asks for exactly the bot scopes the code uses, and no more', () => {
     const methods = new Set(
-      [...code.matchAll(/client\.(chat|views|conversations|users|auth)\.(\w+)\(/g)].map(
+      [...code.matchAll(/client\.(chat|views|conversations|users|auth|files)\.(\w+)\(/g)].map(
         (m) => `${m[1]}.${m[2]}`,
       ),
     );
+    if (/client\.filesUploadV2\(/.test(code)) methods.add('files.uploadV2');
     for (const method of methods)
       expect(METHOD_SCOPES, `unknown method ${method}`).toHaveProperty(method);
     const needed = new Set([

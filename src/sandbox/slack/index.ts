@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { authMethods } from './methods/auth.ts';
 import { chatMethods } from './methods/chat.ts';
 import { conversationsMethods } from './methods/conversations.ts';
+import { createFiles } from './methods/files.ts';
 import { usersMethods } from './methods/users.ts';
 import { viewsMethods } from './methods/views.ts';
 import { createModals } from './modals.ts';
@@ -56,12 +57,14 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
   const modals = createModals(ws);
   const socketMode = createSocketMode(ws, baseUrl);
   const responseUrls = createResponseUrls(ws, baseUrl);
+  const files = createFiles(ws, baseUrl, options.botToken);
   const api = createWebApi(ws, options, {
     ...authMethods(ws, socketMode.openUrl),
     ...usersMethods(ws),
     ...conversationsMethods(ws),
     ...chatMethods(ws, options),
     ...viewsMethods(ws, modals),
+    ...files.methods,
   });
   const { calls } = api;
   const { responses } = responseUrls;
@@ -69,8 +72,15 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const text = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://sim.local');
+    const upload = /^\/upload\/([A-Z0-9]+)$/.exec(url.pathname);
+    if (upload) return files.handleUpload(req, res, upload[1]!, bytes);
+    const download = /^\/files-pri\/[A-Z0-9]+-([A-Z0-9]+)\/(?:download\/)?[^/]+$/.exec(
+      url.pathname,
+    );
+    if (download && req.method === 'GET') return files.handleDownload(req, res, download[1]!);
     const method = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (method) return api.handle(req, res, method[1]!, text, url.searchParams);
     const response = /^\/response\/([A-Za-z0-9]+)$/.exec(url.pathname);
@@ -150,6 +160,12 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
         ...calls.map((c) => JSON.stringify(c.args)),
         ...responses.map((r) => JSON.stringify(r.body)),
       ].join('\n'),
+    /** Files uploaded by people (uploadUserFile) and by the bot (the two-step upload). */
+    files: files.files,
+    /** A person puts a file into a modal's file_input: returns the element's state value. */
+    uploadUserFile: files.uploadUserFile,
+    /** Files the bot shared in a channel, with their content. */
+    filesIn: files.filesIn,
     addFault: api.addFault,
     clearFaults: api.clearFaults,
     /** Latency added to every Web API call. */

@@ -45,7 +45,9 @@ export type SimMessage = {
   threadTs?: string;
   edited?: { user: string; ts: string };
   deleted?: boolean;
-  via: 'chat.postMessage' | 'response_url' | 'seed';
+  /** Ids of files shared with the message (files.completeUploadExternal). */
+  files?: string[];
+  via: 'chat.postMessage' | 'response_url' | 'seed' | 'files.completeUploadExternal';
 };
 
 export type SimEphemeral = {
@@ -133,6 +135,11 @@ export type SlackSimulatorOptions = {
    * last `windowMs` answer 429.
    */
   channelRateLimit?: { max: number; windowMs: number };
+  /**
+   * Opt-in limit on `chat.update` per channel (Slack's Tier 3 budget, ~50 a minute,
+   * is shared by a workspace's updates): more than `max` in `windowMs` answer 429.
+   */
+  updateRateLimit?: { max: number; windowMs: number };
   /** Clock in ms; drives ts values, trigger and response_url expiry. */
   now?: () => number;
 };

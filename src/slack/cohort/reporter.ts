@@ -102,6 +102,10 @@ export class CohortReporter {
   }
 
   private async finish(run: CohortRun, tally: CohortTally): Promise<void> {
+    // The summary too keeps the pace of one update a second on the message.
+    const lane = this.lane(run.id);
+    const wait = lane.last + this.minIntervalMs - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const records = await this.service.cohorts.load(run);
     const text = summaryText(tally);
     const blocks = summaryBlocks(run, tally, failureLines(run, records), this.seal);

@@ -18,6 +18,30 @@ import type { Workspace } from '../workspace.ts';
  */
 export function chatMethods(ws: Workspace, options: SlackSimulatorOptions): Record<string, Method> {
   const { messages, ephemerals, posts, botUserId, botId, scopes } = ws;
+  const updates = new Map<string, number[]>();
+
+  /** Logs an accepted call per channel; with `limit`, answers 429 instead when it is spent. */
+  const rateLimited = (
+    log: Map<string, number[]>,
+    channel: string,
+    limit: { max: number; windowMs: number } | undefined,
+  ): Reply | undefined => {
+    const times = log.get(channel) ?? [];
+    if (limit) {
+      const recent = times.filter((t) => ws.now() - t < limit.windowMs);
+      if (recent.length >= limit.max) {
+        const wait = limit.windowMs - (ws.now() - recent[recent.length - limit.max]!);
+        return {
+          status: 429,
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) },
+          body: { ok: false, error: 'ratelimited' },
+        };
+      }
+    }
+    times.push(ws.now());
+    log.set(channel, times);
+    return undefined;
+  };
 
   /** Resolves `channel` for posting; `U…` ids post into the bot's DM with that user. */
   const postTarget = (ref: string | undefined): Result<SimChannel> => {
@@ -64,21 +88,8 @@ export function chatMethods(ws: Workspace, options: SlackSimulatorOptions): Reco
         if (bad) return bad;
         const threadTs = arg(args, 'thread_ts');
         if (threadTs && !ws.findMessage(target.id, threadTs)) return fail('thread_not_found');
-        const times = posts.get(target.id) ?? [];
-        const limit = options.channelRateLimit;
-        if (limit) {
-          const recent = times.filter((t) => ws.now() - t < limit.windowMs);
-          if (recent.length >= limit.max) {
-            const wait = limit.windowMs - (ws.now() - recent[recent.length - limit.max]!);
-            return {
-              status: 429,
-              headers: { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) },
-              body: { ok: false, error: 'ratelimited' },
-            };
-          }
-        }
-        times.push(ws.now());
-        posts.set(target.id, times);
+        const limited = rateLimited(posts, target.id, options.channelRateLimit);
+        if (limited) return limited;
         const message: SimMessage = {
           channel: target.id,
           ts: ws.nextTs(),
@@ -130,6 +141,8 @@ export function chatMethods(ws: Workspace, options: SlackSimulatorOptions): Reco
         if ('reply' in own) return own.reply;
         const { ch, ts, message } = own;
         if (ch.isArchived) return fail('is_archived');
+        const limited = rateLimited(updates, ch.id, options.updateRateLimit);
+        if (limited) return limited;
         const bad = checkContent(args, true);
         if (bad) return bad;
         // Fields left out keep their previous value (chat.update docs).

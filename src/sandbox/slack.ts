@@ -142,6 +142,8 @@ export type SlackSimulatorOptions = {
   appId?: string;
   users?: SimUser[];
   channels?: SimChannel[];
+  /** User groups (`S…`) and their members, for usergroups.users.list. */
+  userGroups?: Record<string, string[]>;
   /**
    * The bot token's scopes. Methods check them (`missing_scope`), and `users.info`
    * only shows emails with `users:read.email`. Defaults to DEFAULT_SCOPES.
@@ -770,6 +772,7 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     users.push({ id: botUserId, name: botName, realName: botName, isBot: true });
   }
   const channels: SimChannel[] = [...(options.channels ?? [])];
+  const userGroups = new Map(Object.entries(options.userGroups ?? {}));
   const messages: SimMessage[] = [];
   const ephemerals: SimEphemeral[] = [];
   const views: SimView[] = [];
@@ -1090,6 +1093,17 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
         if (!userId) return missing('user');
         const user = findUser(userId);
         return user ? ok({ user: userJson(user) }) : fail('user_not_found');
+      },
+    },
+
+    // usergroups.users.list: `usergroup` required; unknown id → no_such_subteam; answers { users }.
+    'usergroups.users.list': {
+      scopes: ['usergroups:read'],
+      handler: (args) => {
+        const group = arg(args, 'usergroup');
+        if (!group) return missing('usergroup');
+        const members = userGroups.get(group);
+        return members ? ok({ users: [...members] }) : fail('no_such_subteam');
       },
     },
 
@@ -1590,6 +1604,8 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     callsTo: (method: string) => calls.filter((c) => c.method === method),
     users,
     channels,
+    /** User groups by id → member ids (tests change them). */
+    userGroups,
     messages,
     ephemerals,
     views,

@@ -115,8 +115,7 @@ CREATE INDEX onboardings_open_seq_idx ON onboardings (seq)
 
 DROP INDEX onboardings_archivable_idx;
 CREATE INDEX onboardings_archivable_idx ON onboardings (updated_at)
-  WHERE archived_at IS NULL
-    AND state IN ('accepted', 'revoked', 'expired', 'failed', 'rejected', 'request_expired');
+  WHERE archived_at IS NULL AND state IN ('accepted', 'revoked', 'expired', 'failed', 'rejected', 'request_expired');
 `,
   },
 ];

@@ -109,8 +109,29 @@ describe('onboarding requests and approvals', () => {
     const status = await eventually(() => h.world.slack.responses.at(-1));
     expect(JSON.stringify(status.body)).toContain('waiting for approval');
 
-    // An admin approves: the onboarding runs through the pipeline, once.
-    const reply = await clickAndWaitForEphemeral(SANDBOX.admin, 'approve:', record);
+    // A value the bot did not seal for Approve (Reject's, moved over) is refused.
+    const approveButton = findButton(message.blocks, 'approve:')!;
+    const rejectButton = findButton(message.blocks, 'reject:')!;
+    const forged = h.world.slack.ephemerals.length;
+    await h.driver.click(
+      SANDBOX.admin,
+      { ...approveButton, value: rejectButton.value! },
+      where(record),
+    );
+    const refusedForgery = await eventually(() => h.world.slack.ephemerals[forged]);
+    expect(refusedForgery.text).toContain('could not be verified');
+    expect(current(record.id).state).toBe('requested');
+
+    // An admin approves — a double click (one action_ts twice) acts once: the pipeline runs once.
+    const before = h.world.slack.ephemerals.filter((e) => e.user === SANDBOX.admin).length;
+    const actionTs = String(Date.now() / 1000);
+    await Promise.all([
+      h.driver.click(SANDBOX.admin, approveButton, where(record), { actionTs }),
+      h.driver.click(SANDBOX.admin, approveButton, where(record), { actionTs }),
+    ]);
+    const reply = await eventually(
+      () => h.world.slack.ephemerals.filter((e) => e.user === SANDBOX.admin)[before],
+    );
     expect(reply.text).toContain('Approved');
     const done = await eventually(() => {
       const r = current(record.id);
@@ -141,6 +162,10 @@ describe('onboarding requests and approvals', () => {
     );
     expect(dm.text).toContain('is invited');
 
+    // The repeated delivery of the double click did nothing, not even a refusal.
+    expect(
+      h.world.slack.ephemerals.filter((e) => e.user === SANDBOX.admin).slice(before),
+    ).toHaveLength(1);
     // A second admin click (a new click, not a replay): already approved, nothing runs again.
     const again = await h.driver.click(
       SANDBOX.admin,
@@ -173,6 +198,11 @@ describe('onboarding requests and approvals', () => {
     await h.driver.event({ type: 'app_home_opened', user: SANDBOX.admin, tab: 'home' });
     const home = await eventually(() => h.world.slack.homeOf(SANDBOX.admin));
     expect(JSON.stringify(home)).toContain('Waiting for approval');
+    // The requester's Home tab says how to ask, not "only admins".
+    await h.driver.event({ type: 'app_home_opened', user: REQUESTER, tab: 'home' });
+    const requesterHome = await eventually(() => h.world.slack.homeOf(REQUESTER));
+    expect(JSON.stringify(requesterHome)).toContain('You can ask for an onboarding');
+    expect(JSON.stringify(requesterHome)).not.toContain('ada.lovelace');
 
     const opens = h.world.slack.callsTo('views.open').length;
     await h.driver.click(

@@ -14,6 +14,7 @@ import { Authorizer } from './slack/authz.ts';
 import { Binder } from './slack/binding.ts';
 import { DialogMemory } from './slack/listeners/actions/container.ts';
 import { Notifier } from './slack/notifier.ts';
+import { requestClosedText } from './slack/views/approval.ts';
 import { type OpenedStore, openStore } from './store/open.ts';
 import { Store } from './store/store.ts';
 
@@ -132,6 +133,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     seal,
     post: (channel, text, blocks) => notifier.post(channel, text, blocks),
     onRun: metrics.jobRan,
+    requestsExpired: async (records) => {
+      for (const record of records) {
+        await notifier.updateApprovalMessage(record);
+        await notifier.tellRequester(record, requestClosedText(record));
+      }
+    },
   });
   registerListeners(app, {
     config,
@@ -139,7 +146,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
     clock,
     notifier,
-    authz: new Authorizer(config.admins, app.client, logger),
+    authz: new Authorizer(config.admins, app.client, logger, undefined, {
+      users: config.approvals.requesters,
+      groups: config.approvals.requesterGroups,
+    }),
     dialogs: new DialogMemory(),
     binder,
     postDigest: (by) => jobs.digest({ requestedBy: by }),

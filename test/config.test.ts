@@ -234,6 +234,46 @@ describe('config', () => {
     }
   });
 
+  test('approvals: requesters are users or user groups; requests need a channel to wait in', () => {
+    expect(loadConfig(valid).approvals).toEqual({
+      requesters: [],
+      requesterGroups: [],
+      channel: undefined,
+      requireApproval: false,
+      ttlDays: 7,
+    });
+    const config = loadConfig({
+      ...valid,
+      ONBOARDING_REQUESTERS: 'U0AAAAAA1, S0GROUP01',
+      DIGEST_CHANNEL: 'C0DIGEST1',
+      REQUIRE_APPROVAL: ' TRUE ',
+      APPROVAL_TTL_DAYS: '3',
+    });
+    expect(config.approvals).toEqual({
+      requesters: ['U0AAAAAA1'],
+      requesterGroups: ['S0GROUP01'],
+      channel: 'C0DIGEST1', // APPROVAL_CHANNEL unset → DIGEST_CHANNEL
+      requireApproval: true,
+      ttlDays: 3,
+    });
+    expect(
+      loadConfig({ ...valid, REQUIRE_APPROVAL: 'true', APPROVAL_CHANNEL: 'C0APPROV1' }).approvals
+        .channel,
+    ).toBe('C0APPROV1');
+    const problems = problemsOf({
+      ...valid,
+      ONBOARDING_REQUESTERS: 'U0AAAAAA1,#general',
+      REQUIRE_APPROVAL: 'yes',
+      APPROVAL_TTL_DAYS: '0',
+    });
+    expect(problems).toContain('ONBOARDING_REQUESTERS should be comma-separated Slack user IDs');
+    expect(problems).toContain('REQUIRE_APPROVAL should be true or false');
+    expect(problems).toContain('APPROVAL_TTL_DAYS should be at least 1 day');
+    expect(problemsOf({ ...valid, ONBOARDING_REQUESTERS: 'U0AAAAAA1' })).toContain(
+      'APPROVAL_CHANNEL is required when ONBOARDING_REQUESTERS or REQUIRE_APPROVAL=true is set',
+    );
+  });
+
   test('an upper-case SIP connection UUID is accepted and lower-cased', () => {
     const config = loadConfig({
       ...valid,

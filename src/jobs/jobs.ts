@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import { selectDigest } from '../onboarding/digest.ts';
+import type { OnboardingRecord } from '../onboarding/model.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
 import type { Seal } from '../slack/binding.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
@@ -29,6 +30,8 @@ export type JobsOptions = {
   post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
   /** Told how each run ended (metrics): skipped = nothing to do (a digest slot already posted). */
   onRun?: ((job: string, result: 'success' | 'failure' | 'skipped') => void) | undefined;
+  /** Tells requesters that their requests expired undecided (and updates the requests' messages). */
+  requestsExpired?: (records: OnboardingRecord[]) => Promise<void>;
 };
 
 const SWEEP_CRON = '*/15 * * * *';
@@ -78,6 +81,7 @@ export class Jobs {
     }
     const now = clock();
     await service.sweepExpired();
+    await this.expireRequests();
     const report = await service.reconcile().catch((error) => {
       logger.warn('reconciliation failed before the digest', errorFields(error));
       return undefined;
@@ -126,6 +130,16 @@ export class Jobs {
     return { posted: true, channel, text, blocks };
   }
 
+  /** Requests undecided for APPROVAL_TTL_DAYS expire; their requesters are told. */
+  async expireRequests(): Promise<OnboardingRecord[]> {
+    const expired = await this.o.service.expireRequests();
+    if (expired.length > 0) {
+      this.o.logger.info('onboarding requests expired undecided', { count: expired.length });
+      await this.o.requestsExpired?.(expired);
+    }
+    return expired;
+  }
+
   sweep(): Promise<number> {
     return this.track('expiry-sweep', this.runSweep());
   }
@@ -133,6 +147,7 @@ export class Jobs {
   private async runSweep(): Promise<number> {
     const count = await this.o.service.sweepExpired();
     if (count > 0) this.o.logger.info('invites expired', { count });
+    await this.expireRequests();
     const archived = await this.o.service.archive(this.o.config.archiveAfterDays);
     if (archived > 0) this.o.logger.info('closed onboardings archived', { count: archived });
     return count;

@@ -12,6 +12,8 @@ export type FailedDelivery = {
 
 export type Digest = {
   now: Date;
+  /** Requests waiting for an admin's approval, oldest first. */
+  awaitingApproval: OnboardingRecord[];
   /** Pending invites expiring within the warning window, soonest first. */
   expiringSoon: OnboardingRecord[];
   /** Invites that expired since the previous digest, most recent first. */
@@ -48,11 +50,13 @@ export function selectDigest(
   const expiredSince: { record: OnboardingRecord; at: number }[] = [];
   const failedDeliveries: FailedDelivery[] = [];
   const failed: OnboardingRecord[] = [];
+  const awaitingApproval: OnboardingRecord[] = [];
   const driftRecords: OnboardingRecord[] = [];
 
   for (const record of records) {
     counted[record.state] += 1;
     if (record.drift) driftRecords.push(record);
+    if (record.state === 'requested') awaitingApproval.push(record);
     if (record.state === 'pending' && record.invite) {
       const at = Date.parse(record.invite.expiresAt);
       if (at > nowMs && at <= horizon) expiringSoon.push({ record, at });
@@ -83,6 +87,7 @@ export function selectDigest(
   expiredSince.sort((a, b) => b.at - a.at);
   return {
     now,
+    awaitingApproval,
     expiringSoon: expiringSoon.map((e) => e.record),
     expiredSince: expiredSince.map((e) => e.record),
     failedDeliveries,
@@ -94,6 +99,7 @@ export function selectDigest(
 
 export function isDigestEmpty(digest: Digest): boolean {
   return (
+    digest.awaitingApproval.length === 0 &&
     digest.expiringSoon.length === 0 &&
     digest.expiredSince.length === 0 &&
     digest.failedDeliveries.length === 0 &&

@@ -12,12 +12,17 @@ export type Channel = (typeof CHANNELS)[number];
 export const CHANNEL_LABEL: Record<Channel, string> = { sms: 'SMS', email: 'E-mail' };
 
 export const STATES = [
+  // A requester's onboarding waiting for an admin's approval; nothing exists upstream yet.
+  'requested',
   'provisioning',
   'pending',
   'failed',
   'accepted',
   'expired',
   'revoked',
+  /** A request an admin turned down, or one nobody decided within APPROVAL_TTL_DAYS. */
+  'rejected',
+  'request_expired',
 ] as const;
 export type OnboardingState = (typeof STATES)[number];
 
@@ -102,6 +107,21 @@ export const PersonSchema = z.object({
 });
 export type Person = z.infer<typeof PersonSchema>;
 
+export const ApprovalSchema = z.object({
+  /** Undecided by then → request_expired (the expiry sweep). */
+  expiresAt: iso,
+  /** The message in APPROVAL_CHANNEL with the Approve and Reject buttons. */
+  channel: z.string().optional(),
+  ts: z.string().optional(),
+  decision: z.enum(['approved', 'rejected', 'expired']).optional(),
+  /** Slack user id of the admin who decided (`system` for an expiry). */
+  decidedBy: z.string().optional(),
+  decidedAt: iso.optional(),
+  /** A rejection's reason, as the admin typed it. */
+  reason: z.string().optional(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
 export const OnboardingRecordSchema = z.object({
   id: z.string(),
   /** Idempotency key: the Slack view id of the submission (or a demo/test key). */
@@ -151,6 +171,8 @@ export const OnboardingRecordSchema = z.object({
       ts: z.string().optional(),
     })
     .default({}),
+  /** A request that needed an admin's approval: where it waits, until when, who decided. */
+  approval: ApprovalSchema.optional(),
   /** When an expiry was last reported in a digest (so "expired since the last digest" is exact). */
   expiredAt: iso.optional(),
   acceptedAt: iso.optional(),

@@ -8,6 +8,8 @@ import type { Channel, OnboardingRecord, OnboardingState } from './model.ts';
 
 /** Still being worked on or still actionable by an admin. */
 export const OPEN_STATES: readonly OnboardingState[] = [
+  // A request holds its login and e-mail while it waits: approving it must not clash.
+  'requested',
   'provisioning',
   'pending',
   'failed',
@@ -20,12 +22,27 @@ export const ARCHIVABLE_STATES: readonly OnboardingState[] = [
   'revoked',
   'expired',
   'failed',
+  'rejected',
+  'request_expired',
+];
+
+/** A request that was never approved: nothing was created upstream. */
+export const REQUEST_STATES: readonly OnboardingState[] = [
+  'requested',
+  'rejected',
+  'request_expired',
 ];
 
 export const isOpen = (record: Pick<OnboardingRecord, 'state'>): boolean =>
   OPEN_STATES.includes(record.state);
 
-export type ActionName = 'retry' | 'amend' | 'extend' | 'resend' | 'revoke';
+export type ActionName = 'retry' | 'amend' | 'extend' | 'resend' | 'revoke' | 'approve' | 'reject';
+
+const REQUEST_LABEL: Partial<Record<OnboardingState, string>> = {
+  requested: 'still waiting for approval',
+  rejected: 'a request that was rejected',
+  request_expired: 'a request that expired undecided',
+};
 
 /** The channels whose delivery failed definitely: Retry sends these again (never `unknown` ones). */
 export function retryableChannels(record: OnboardingRecord): Channel[] {
@@ -43,6 +60,15 @@ export function unconfirmedChannels(record: OnboardingRecord): Channel[] {
 /** Why an action is not allowed now, or undefined when it is. */
 export function refusal(record: OnboardingRecord, action: ActionName): string | undefined {
   const { state } = record;
+  if (action === 'approve' || action === 'reject') {
+    if (state === 'requested') return undefined;
+    const decided = record.approval?.decision;
+    return decided
+      ? `This request was already ${decided}; nothing was changed.`
+      : `There is no request to decide: this onboarding is ${state}.`;
+  }
+  if (REQUEST_STATES.includes(state))
+    return `Nothing was created for this onboarding: it is ${REQUEST_LABEL[state]}.`;
   switch (action) {
     case 'retry':
       if (state === 'failed') return undefined;
@@ -75,6 +101,17 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
   }
 }
 
+/**
+ * Who may approve a request, beyond being an admin (the Slack side checks that):
+ * never the person who asked for it — with REQUIRE_APPROVAL an admin's own
+ * request waits for a second admin.
+ */
+export function approverRefusal(record: OnboardingRecord, by: string): string | undefined {
+  if (by === record.requestedBy)
+    return 'You asked for this onboarding, so another admin has to approve it.';
+  return undefined;
+}
+
 /** Throws the refusal, for the person who asked, when the record does not allow `action` now. */
 export function assertAllowed(record: OnboardingRecord, action: ActionName): void {
   const refused = refusal(record, action);
@@ -83,7 +120,7 @@ export function assertAllowed(record: OnboardingRecord, action: ActionName): voi
 
 /** The actions a record allows now, in the order buttons show them. */
 export function allowedActions(record: OnboardingRecord): ActionName[] {
-  const names: ActionName[] = ['retry', 'amend', 'extend', 'resend', 'revoke'];
+  const names: ActionName[] = ['approve', 'reject', 'retry', 'amend', 'extend', 'resend', 'revoke'];
   return names.filter((name) => {
     if (refusal(record, name)) return false;
     // Amend needs per-field problems to correct; Extend needs a live invite.

@@ -17,6 +17,8 @@ export type OnboardingRequest = {
   note?: string | undefined;
   /** Where the requester's Slack result lives (the modal's view id). */
   slack?: OnboardingRecord['slack'];
+  /** Set when an admin must approve it first: the record starts `requested`, undecided until then. */
+  approvalExpiresAt?: Date | undefined;
 };
 
 /** The one way a record comes into being: the service, the tests and the benchmarks use it. */
@@ -36,7 +38,10 @@ export function newRecord(
     ...(request.note ? { note: request.note } : {}),
     lifetimeDays: request.lifetimeDays,
     channels: request.channels,
-    state: 'provisioning',
+    state: request.approvalExpiresAt ? 'requested' : 'provisioning',
+    ...(request.approvalExpiresAt
+      ? { approval: { expiresAt: request.approvalExpiresAt.toISOString() } }
+      : {}),
     steps: newSteps(),
     deliveries: {
       sms: { status: 'pending', attempts: [] },
@@ -48,7 +53,9 @@ export function newRecord(
         at,
         by: request.requestedBy,
         action: 'requested',
-        detail: `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}`,
+        detail:
+          `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}` +
+          (request.approvalExpiresAt ? '; waiting for approval' : ''),
       },
     ],
   };

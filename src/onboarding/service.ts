@@ -1,19 +1,21 @@
 import type { Logger } from '../log.ts';
 import { type Amendment, amend } from './actions/amend.ts';
+import { approve } from './actions/approve.ts';
 import { extend } from './actions/extend.ts';
 import type { ActionOutcome } from './actions/outcome.ts';
+import { reject } from './actions/reject.ts';
 import { resend } from './actions/resend.ts';
 import { retry } from './actions/retry.ts';
 import { type RevokeMode, revoke } from './actions/revoke.ts';
 import { Admission } from './admission.ts';
 import type { Clock } from './clock.ts';
 import { Core } from './core.ts';
-import { reconcile, sweepExpired } from './lifecycle.ts';
-import type { Channel, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
+import { expireRequests, reconcile, sweepExpired } from './lifecycle.ts';
+import type { Channel, JobRun, OnboardingRecord, OnboardingState, Person } from './model.ts';
 import { Pipeline } from './pipeline.ts';
-import { isOpen } from './policy.ts';
 import type { DomainObserver, Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
+import { clashes, type Except, loginClash } from './uniqueness.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
 export type { ActionOutcome, Amendment, OnboardingRequest, RevokeMode };
@@ -65,6 +67,39 @@ export class OnboardingService {
   ): Promise<{ record: OnboardingRecord; created: boolean }> {
     this.core.assertAccepting();
     return this.core.store.insert(newRecord(request, this.core.clock()));
+  }
+
+  /**
+   * Records a request that waits for an admin's approval (state `requested`,
+   * undecided until `expiresAt`). Nothing upstream happens until approve().
+   */
+  async request(
+    request: OnboardingRequest,
+    expiresAt: Date,
+  ): Promise<{ record: OnboardingRecord; created: boolean }> {
+    this.core.assertAccepting();
+    return this.core.store.insert(
+      newRecord({ ...request, approvalExpiresAt: expiresAt }, this.core.clock()),
+    );
+  }
+
+  /** Approves a request (never the requester's own): it is provisioning now; call run() next. */
+  approve(id: string, by: string): Promise<OnboardingRecord> {
+    return approve(this.core, id, by);
+  }
+
+  /** Rejects a request; nothing is created upstream. */
+  reject(id: string, by: string, reason?: string): Promise<OnboardingRecord> {
+    return reject(this.core, id, by, reason);
+  }
+
+  /** Where a request's approval message lives, to update it in place later. */
+  rememberApprovalMessage(id: string, where: { channel: string; ts: string }) {
+    return this.core.performAlways(id, () =>
+      this.core.update(id, (draft) => {
+        if (draft.approval) draft.approval = { ...draft.approval, ...where };
+      }),
+    );
   }
 
   /**
@@ -124,6 +159,11 @@ export class OnboardingService {
     return sweepExpired(this.core);
   }
 
+  /** Requests undecided past their approval expiry become request_expired; returns them. */
+  expireRequests(): Promise<OnboardingRecord[]> {
+    return expireRequests(this.core);
+  }
+
   reconcile() {
     return reconcile(this.core);
   }
@@ -152,21 +192,13 @@ export class OnboardingService {
    * An onboarding already using this login (other than `except`): an open one,
    * or an accepted one whose SIP user still exists.
    */
-  async loginInUse(
-    login: string,
-    except: { id?: string | undefined; submissionKey?: string } = {},
-  ) {
-    const candidates = [...(await this.core.store.findOpen({ login }))];
-    const newest = await this.core.store.findByEmailOrLogin(login);
-    if (newest && newest.person.login.toLowerCase() === login.toLowerCase())
-      candidates.push(newest);
-    return candidates.find(
-      (r) =>
-        r.id !== except.id &&
-        r.submissionKey !== except.submissionKey &&
-        (isOpen(r) || (r.state === 'accepted' && !r.sipUser?.removed)) &&
-        !(r.state === 'failed' && !r.sipUser),
-    );
+  loginInUse(login: string, except: Except = {}) {
+    return loginClash(this.core.store, login, except);
+  }
+
+  /** Login and e-mail problems of a person against the other onboardings (requests, approvals). */
+  clashes(person: Person, except: Except = {}) {
+    return clashes(this.core.store, person, except);
   }
 
   listOpen() {

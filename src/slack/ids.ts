@@ -6,6 +6,7 @@ export const CALLBACK = {
   onboardModal: 'onboard_modal',
   revokeModal: 'revoke_modal',
   resendModal: 'resend_modal',
+  rejectModal: 'reject_modal',
   progress: 'onboard_progress',
   refusal: 'onboard_refused',
 } as const;
@@ -31,6 +32,7 @@ export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog' } as const;
 
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
 export const RESEND_INPUT = { channels: 'resend_channels' } as const;
+export const REJECT_INPUT = { reason: 'reject_reason' } as const;
 
 /**
  * Buttons acting on one onboarding carry its id in `value`; their action_id is
@@ -42,6 +44,8 @@ export const ACTION = {
   revoke: 'revoke',
   retry: 'retry',
   editRetry: 'edit_retry',
+  approve: 'approve',
+  reject: 'reject',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

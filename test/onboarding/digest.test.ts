@@ -118,12 +118,15 @@ describe('selectDigest', () => {
 
   test('counts every state; drift from records and upstream', () => {
     expect(digest.counts).toEqual({
+      requested: 0,
       provisioning: 1,
       pending: 8,
       failed: 2,
       accepted: 1,
       expired: 3,
       revoked: 1,
+      rejected: 0,
+      request_expired: 0,
     });
     expect(digest.drift.records.map((r) => r.id)).toEqual([drifting.id]);
     expect(digest.drift.upstream).toEqual(upstream);

@@ -144,12 +144,15 @@ export function describeRecordStoreContract(
       expect(ids(await store.findOpen({ login: 'RENAMED.user' }))).toEqual([b.id]);
       expect(ids(await store.findOpen({ login: c.person.login }))).toEqual([c.id]);
       expect(await store.countByState()).toEqual({
+        requested: 0,
         provisioning: 1,
         pending: 0,
         failed: 0,
         accepted: 0,
         expired: 1,
         revoked: 1,
+        rejected: 0,
+        request_expired: 0,
       });
     });
 

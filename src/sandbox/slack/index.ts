@@ -54,11 +54,12 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
   const ws = createWorkspace(options);
   const { users, channels, messages, ephemerals, views, posts } = ws;
   const modals = createModals(ws);
+  const userGroups = new Map(Object.entries(options.userGroups ?? {}));
   const socketMode = createSocketMode(ws, baseUrl);
   const responseUrls = createResponseUrls(ws, baseUrl);
   const api = createWebApi(ws, options, {
     ...authMethods(ws, socketMode.openUrl),
-    ...usersMethods(ws),
+    ...usersMethods(ws, userGroups),
     ...conversationsMethods(ws),
     ...chatMethods(ws, options),
     ...viewsMethods(ws, modals),
@@ -150,6 +151,8 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
         ...calls.map((c) => JSON.stringify(c.args)),
         ...responses.map((r) => JSON.stringify(r.body)),
       ].join('\n'),
+    /** User groups by id → member ids (tests change them). */
+    userGroups,
     addFault: api.addFault,
     clearFaults: api.clearFaults,
     /** Latency added to every Web API call. */

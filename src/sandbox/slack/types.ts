@@ -133,6 +133,8 @@ export type SlackSimulatorOptions = {
    * last `windowMs` answer 429.
    */
   channelRateLimit?: { max: number; windowMs: number };
+  /** User groups (`S…`) and their members, for usergroups.users.list. */
+  userGroups?: Record<string, string[]>;
   /** Clock in ms; drives ts values, trigger and response_url expiry. */
   now?: () => number;
 };

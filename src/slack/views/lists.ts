@@ -27,7 +27,7 @@ export function helpText(admins: string[]): string {
     `• \`${COMMAND} status <email | login>\` — one onboarding in full: every step, every delivery, the audit trail`,
     `• \`${COMMAND} digest\` — post the expiry digest now`,
     `• \`${COMMAND} help\` — this text`,
-    `Who can use it: ${who}.`,
+    `Who can use it: ${who}. Requesters (if configured) use \`${COMMAND}\` too: their onboarding waits for an admin's approval.`,
   ].join('\n');
 }
 
@@ -81,7 +81,7 @@ const expiryMs = (r: OnboardingRecord) =>
 export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal): KnownBlock[] {
   const now = digest.now;
   const counts = STATES.filter((s) => digest.counts[s] > 0)
-    .map((s) => `${digest.counts[s]} ${s}`)
+    .map((s) => `${digest.counts[s]} ${s.replace('_', ' ')}`)
     .join(' · ');
   const blocks: KnownBlock[] = [
     header('Invitation digest'),
@@ -113,6 +113,10 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
       blocks.push(...itemBlocksList);
     }
   };
+  addSection(
+    ':raised_hand: Waiting for approval',
+    digest.awaitingApproval.map((record) => ({ record, extra: '' })),
+  );
   addSection(
     ':alarm_clock: Expiring soon',
     digest.expiringSoon.map((record) => ({ record, extra: '' })),
@@ -170,7 +174,7 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
 }
 
 export function digestText(digest: Digest): string {
-  return `Invitation digest: ${digest.expiringSoon.length} expiring soon, ${digest.expiredSince.length} expired, ${digest.failedDeliveries.length} failed deliveries, ${digest.counts.pending} pending.`;
+  return `Invitation digest: ${digest.awaitingApproval.length ? `${digest.awaitingApproval.length} waiting for approval, ` : ''}${digest.expiringSoon.length} expiring soon, ${digest.expiredSince.length} expired, ${digest.failedDeliveries.length} failed deliveries, ${digest.counts.pending} pending.`;
 }
 
 /** The Home tab. */
@@ -198,7 +202,11 @@ export function homeBlocks(
     context(`Use \`${COMMAND}\` to onboard someone. \`${COMMAND} help\` lists everything.`),
   ];
   const limit = 100 - 4; // Home tabs allow 100 blocks.
-  const add = (title: string, list: readonly OnboardingRecord[], max: number) => {
+  // A record shows once (block ids are per record): the first section it belongs to has it.
+  const shown = new Set<string>();
+  const add = (title: string, all: readonly OnboardingRecord[], max: number) => {
+    const list = all.filter((r) => !shown.has(r.id));
+    for (const r of list.slice(0, max)) shown.add(r.id);
     if (list.length === 0) return;
     blocks.push(divider(), section(`*${title}* (${list.length})`));
     for (const record of list.slice(0, max)) {
@@ -209,6 +217,7 @@ export function homeBlocks(
     if (list.length > max)
       blocks.push(context(`…and ${list.length - max} more (\`${COMMAND} list\`).`));
   };
+  add(':raised_hand: Waiting for approval', digest.awaitingApproval, 10);
   add(':alarm_clock: Expiring soon', digest.expiringSoon, 10);
   add(':x: Failed deliveries', [...new Set(digest.failedDeliveries.map((f) => f.record))], 10);
   add(':warning: Failed onboardings', digest.failed, 5);

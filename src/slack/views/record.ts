@@ -15,12 +15,15 @@ import { actions, button, code, context, esc, plain, section, slackDate, user } 
 /** How one onboarding is described in messages, lists, the digest and the Home tab. */
 
 export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
+  requested: ':raised_hand: waiting for approval',
   provisioning: ':hourglass_flowing_sand: provisioning',
   pending: ':envelope: invited',
   failed: ':x: failed',
   accepted: ':white_check_mark: accepted',
   expired: ':alarm_clock: expired',
   revoked: ':no_entry_sign: revoked',
+  rejected: ':heavy_multiplication_x: rejected',
+  request_expired: ':hourglass: request expired',
 };
 
 const DELIVERY_ICON = {
@@ -60,8 +63,28 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
   const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
   return (
     `*${esc(displayName(record.person))}* · ${code(record.person.login)} · ${channels} · ` +
-    `${STATE_BADGE[record.state]}${record.invite ? ` · ${expiryText(record, now)}` : ''} · invited by ${user(record.requestedBy)}`
+    `${STATE_BADGE[record.state]}${record.invite ? ` · ${expiryText(record, now)}` : ''}` +
+    (record.state === 'requested' && record.approval
+      ? ` · undecided, expires ${slackDate(record.approval.expiresAt)} · requested by ${user(record.requestedBy)}`
+      : ` · ${record.approval && !record.invite ? 'requested' : 'invited'} by ${user(record.requestedBy)}`)
   );
+}
+
+/** What became of a request that needed approval (absent for an admin's own onboarding). */
+export function approvalLine(record: OnboardingRecord): string | undefined {
+  const a = record.approval;
+  if (!a) return undefined;
+  const when = a.decidedAt ? ` ${slackDate(a.decidedAt)}` : '';
+  switch (a.decision) {
+    case 'approved':
+      return `*Approval:* approved by ${user(a.decidedBy ?? 'system')}${when}`;
+    case 'rejected':
+      return `*Approval:* rejected by ${user(a.decidedBy ?? 'system')}${when}${a.reason ? ` — ${esc(a.reason)}` : ''}`;
+    case 'expired':
+      return `*Approval:* nobody decided before ${slackDate(a.expiresAt)}; the request expired`;
+    default:
+      return `*Approval:* waiting for an admin (until ${slackDate(a.expiresAt)})`;
+  }
 }
 
 /** The buttons that make sense for a record in its state (policy.allowedActions). */
@@ -69,6 +92,23 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   const id = record.id;
   const allowed = new Set(allowedActions(record));
   const buttons: Button[] = [];
+  if (allowed.has('approve')) {
+    // Approving creates accounts and sends invitations to someone outside: Slack asks first.
+    const confirm = {
+      title: plain('Approve the onboarding?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `This creates the SIP user of *${esc(displayName(record.person))}* and sends the invitations.`,
+      },
+      confirm: plain('Approve', 30),
+      deny: plain('Cancel', 30),
+    };
+    buttons.push(
+      button('Approve', actionId(ACTION.approve, id), seal(ACTION.approve, id), 'primary', confirm),
+    );
+  }
+  if (allowed.has('reject'))
+    buttons.push(button('Reject', actionId(ACTION.reject, id), seal(ACTION.reject, id), 'danger'));
   if (allowed.has('retry')) {
     const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
     // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.
@@ -159,6 +199,7 @@ export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
     section(
       `*E-mail:* ${code(record.person.email)}   *Mobile:* ${code(record.person.phone)}\n` +
         `*Requested:* ${slackDate(record.createdAt)} by ${user(record.requestedBy)}` +
+        (approvalLine(record) ? `\n${approvalLine(record)}` : '') +
         (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
     ),
     section(

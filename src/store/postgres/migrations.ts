@@ -6,7 +6,7 @@
  */
 export type Migration = { version: number; name: string; sql: string };
 
-/** States in which a record holds its SIP login (see the unique index below). */
+/** States in which a record held its SIP login in v1 (see the unique index below; v4 adds `requested`). */
 export const LOGIN_HOLDING_PREDICATE =
   "archived_at IS NULL AND (state IN ('provisioning', 'pending', 'expired') OR (state = 'failed' AND has_sip_user))";
 
@@ -90,6 +90,32 @@ CREATE TABLE channel_pace (
   channel text PRIMARY KEY,
   next_at timestamptz NOT NULL
 );
+`,
+  },
+  {
+    // Approvals branch: the lead renumbers this on merge if another v4 lands first.
+    version: 4,
+    name: 'approval_states',
+    sql: `
+-- Requests waiting for an admin (requested), and how they end without an onboarding (rejected,
+-- request_expired). A waiting request holds its SIP login like an open onboarding does.
+ALTER TABLE onboardings DROP CONSTRAINT onboardings_state_check;
+ALTER TABLE onboardings ADD CONSTRAINT onboardings_state_check CHECK (state IN (
+  'requested', 'provisioning', 'pending', 'failed', 'accepted', 'expired', 'revoked',
+  'rejected', 'request_expired'));
+
+DROP INDEX ${OPEN_LOGIN_INDEX};
+CREATE UNIQUE INDEX ${OPEN_LOGIN_INDEX} ON onboardings (login_lower)
+  WHERE archived_at IS NULL
+    AND (state IN ('requested', 'provisioning', 'pending', 'expired') OR (state = 'failed' AND has_sip_user));
+
+DROP INDEX onboardings_open_seq_idx;
+CREATE INDEX onboardings_open_seq_idx ON onboardings (seq)
+  WHERE archived_at IS NULL AND state IN ('requested', 'provisioning', 'pending', 'failed', 'expired');
+
+DROP INDEX onboardings_archivable_idx;
+CREATE INDEX onboardings_archivable_idx ON onboardings (updated_at)
+  WHERE archived_at IS NULL AND state IN ('accepted', 'revoked', 'expired', 'failed', 'rejected', 'request_expired');
 `,
   },
 ];

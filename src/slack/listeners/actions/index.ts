@@ -3,10 +3,12 @@ import type { KnownBlock } from '@slack/types';
 import type { SlackContext } from '../../context.ts';
 import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
+import { approve } from './approve.ts';
 import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
 import { registerLoginSuggestion } from './login-suggestion.ts';
+import { reject } from './reject.ts';
 import { tellPrivately } from './report.ts';
 import { resend } from './resend.ts';
 import { retry } from './retry.ts';
@@ -20,6 +22,8 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.retry]: retry,
   [ACTION.editRetry]: editRetry,
   [ACTION.revoke]: revoke,
+  [ACTION.approve]: approve,
+  [ACTION.reject]: reject,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

@@ -1,7 +1,9 @@
 import type { Logger } from '../log.ts';
 import { type Amendment, amend } from './actions/amend.ts';
 import { extend } from './actions/extend.ts';
+import { offboard, retryOffboard } from './actions/offboard.ts';
 import type { ActionOutcome } from './actions/outcome.ts';
+import { reactivate } from './actions/reactivate.ts';
 import { resend } from './actions/resend.ts';
 import { retry } from './actions/retry.ts';
 import { type RevokeMode, revoke } from './actions/revoke.ts';
@@ -9,14 +11,14 @@ import { Admission } from './admission.ts';
 import type { Clock } from './clock.ts';
 import { Core } from './core.ts';
 import { reconcile, sweepExpired } from './lifecycle.ts';
-import type { Channel, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
+import type { Channel, JobRun, OffboardMode, OnboardingRecord, OnboardingState } from './model.ts';
 import { Pipeline } from './pipeline.ts';
 import { isOpen } from './policy.ts';
 import type { Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
-export type { ActionOutcome, Amendment, OnboardingRequest, RevokeMode };
+export type { ActionOutcome, Amendment, OffboardMode, OnboardingRequest, RevokeMode };
 
 export type ServiceOptions = {
   store: RecordStore;
@@ -118,6 +120,25 @@ export class OnboardingService {
     return revoke(this.core, id, by, mode);
   }
 
+  /** Offboards an accepted member (deactivate or remove the SIP user; close their invites). */
+  offboard(id: string, by: string, mode: OffboardMode): Promise<ActionOutcome> {
+    return offboard(this.core, id, by, mode);
+  }
+
+  retryOffboard(id: string, by: string): Promise<ActionOutcome> {
+    return retryOffboard(this.core, id, by);
+  }
+
+  /** Makes a deactivated member's SIP user active again; the record is accepted again. */
+  reactivate(id: string, by: string): Promise<ActionOutcome> {
+    return reactivate(this.core, id, by);
+  }
+
+  /** Whether SIP users can be deactivated (the SIP domain is configured). */
+  get canDeactivate(): boolean {
+    return this.core.providers.opentact.canModifyDomainUsers;
+  }
+
   sweepExpired(): Promise<number> {
     return sweepExpired(this.core);
   }
@@ -162,7 +183,8 @@ export class OnboardingService {
       (r) =>
         r.id !== except.id &&
         r.submissionKey !== except.submissionKey &&
-        (isOpen(r) || (r.state === 'accepted' && !r.sipUser?.removed)) &&
+        (isOpen(r) ||
+          ((r.state === 'accepted' || r.state === 'offboarded') && !r.sipUser?.removed)) &&
         !(r.state === 'failed' && !r.sipUser),
     );
   }

@@ -150,7 +150,44 @@ export function describeRecordStoreContract(
         accepted: 0,
         expired: 1,
         revoked: 1,
+        offboarded: 0,
       });
+    });
+
+    test('an offboarded record is stored with its per-part offboarding, never open nor archived', async () => {
+      const store = await fresh();
+      const record = (await store.insert(makeRecord({ state: 'accepted' }))).record;
+      const at = NOW.toISOString();
+      const updated = await store.update(
+        record.id,
+        (d) => {
+          d.state = 'offboarded';
+          d.sipUser!.active = false;
+          d.offboarding = {
+            mode: 'deactivate',
+            by: 'U0ADMIN01',
+            at,
+            parts: {
+              sip_user: { status: 'done', at, detail: 'deactivated', attempts: 1 },
+              invites: { status: 'failed', at, detail: 'Opentact said: boom', attempts: 1 },
+              email: { status: 'todo', attempts: 0 },
+            },
+          };
+        },
+        NOW,
+      );
+      expect(await store.get(record.id)).toEqual(updated);
+      expect((await store.findByEmailOrLogin(record.person.login))?.offboarding).toEqual(
+        updated.offboarding,
+      );
+      expect(await store.listOpen()).toEqual([]);
+      expect(await store.findOpen({ login: record.person.login })).toEqual([]);
+      expect((await store.countByState()).offboarded).toBe(1);
+      expect(await store.archiveClosed(new Date('2030-01-01T00:00:00Z'))).toBe(0);
+      if (reopen) {
+        const next = await again(store);
+        expect(await next.get(record.id)).toEqual(updated);
+      }
     });
 
     test('recent returns the newest live records first', async () => {

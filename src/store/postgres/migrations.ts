@@ -92,4 +92,16 @@ CREATE TABLE channel_pace (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'offboarded_state',
+    sql: `
+-- Offboarding adds the state 'offboarded'. Replicas of the previous release never write it;
+-- they fail to read such a record (their zod schema does not know it) until they are upgraded.
+-- Not archivable: a deactivated member can still be reactivated, which needs a live record.
+ALTER TABLE onboardings DROP CONSTRAINT onboardings_state_check;
+ALTER TABLE onboardings ADD CONSTRAINT onboardings_state_check
+  CHECK (state IN ('provisioning', 'pending', 'failed', 'accepted', 'expired', 'revoked', 'offboarded'));
+`,
+  },
 ];

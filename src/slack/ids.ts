@@ -5,6 +5,7 @@ export const COMMAND = '/onboard';
 export const CALLBACK = {
   onboardModal: 'onboard_modal',
   revokeModal: 'revoke_modal',
+  offboardModal: 'offboard_modal',
   resendModal: 'resend_modal',
   progress: 'onboard_progress',
   refusal: 'onboard_refused',
@@ -31,6 +32,7 @@ export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog' } as const;
 
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
 export const RESEND_INPUT = { channels: 'resend_channels' } as const;
+export const OFFBOARD_INPUT = { mode: 'offboard_mode' } as const;
 
 /**
  * Buttons acting on one onboarding carry its id in `value`; their action_id is
@@ -42,6 +44,9 @@ export const ACTION = {
   revoke: 'revoke',
   retry: 'retry',
   editRetry: 'edit_retry',
+  offboard: 'offboard',
+  retryOffboard: 'retry_offboard',
+  reactivate: 'reactivate',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

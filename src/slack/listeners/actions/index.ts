@@ -7,6 +7,7 @@ import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
 import { registerLoginSuggestion } from './login-suggestion.ts';
+import { offboard, reactivate, retryOffboard } from './offboard.ts';
 import { tellPrivately } from './report.ts';
 import { resend } from './resend.ts';
 import { retry } from './retry.ts';
@@ -20,6 +21,9 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.retry]: retry,
   [ACTION.editRetry]: editRetry,
   [ACTION.revoke]: revoke,
+  [ACTION.offboard]: offboard,
+  [ACTION.retryOffboard]: retryOffboard,
+  [ACTION.reactivate]: reactivate,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

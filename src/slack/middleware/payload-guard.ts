@@ -114,6 +114,7 @@ const SUBMISSIONS = new Set<string>([
   CALLBACK.onboardModal,
   CALLBACK.revokeModal,
   CALLBACK.resendModal,
+  CALLBACK.offboardModal,
 ]);
 
 /**

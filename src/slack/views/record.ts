@@ -89,7 +89,7 @@ export function offboardText(record: OnboardingRecord): string {
       : `SIP user ${o.mode === 'remove' ? 'removal' : 'deactivation'} pending`;
   const head = `${sip} by ${user(o.by)} ${slackDate(o.finishedAt ?? o.at)}`;
   if (unfinished.length === 0) return head;
-  return `:warning: incomplete (${unfinished.map((p) => OFFBOARD_PART_LABEL[p]).join(', ')} failed) · ${head}`;
+  return `:warning: offboarding incomplete (${unfinished.map((p) => OFFBOARD_PART_LABEL[p]).join(', ')}: not done) · ${head}`;
 }
 
 /** The buttons that make sense for a record in its state (policy.allowedActions). */

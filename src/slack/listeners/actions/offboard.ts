@@ -8,7 +8,13 @@ import { applyOutcome, tellPrivately } from './report.ts';
 export const offboard: ButtonListener = async (ctx, c) => {
   const record = await ctx.service.get(c.recordId);
   if (!record) {
-    await tellPrivately(ctx, c.client, c.container, c.userId, 'That onboarding no longer exists.');
+    await tellPrivately(
+      ctx,
+      c.client,
+      c.container,
+      c.userId,
+      'That onboarding is archived or no longer exists, so it cannot be offboarded here; nothing was done.',
+    );
     return;
   }
   const metadata = ctx.binder.sealMetadata(METADATA_KIND.dialog, {

@@ -134,6 +134,11 @@ export class OnboardingService {
     return reactivate(this.core, id, by);
   }
 
+  /** A live record, or an archived one brought back to the live set (to offboard it). */
+  async getOrRestore(id: string): Promise<OnboardingRecord | undefined> {
+    return (await this.core.store.get(id)) ?? this.core.store.restoreArchived(id);
+  }
+
   /** Whether SIP users can be deactivated (the SIP domain is configured). */
   get canDeactivate(): boolean {
     return this.core.providers.opentact.canModifyDomainUsers;

@@ -189,6 +189,21 @@ describe('offboarding', () => {
     expect(await h.bot.service.loginInUse(record.person.login)).toBeUndefined();
   });
 
+  test('a member whose onboarding was archived long ago is offboarded too', async () => {
+    h = await startHarness();
+    const record = await acceptedMember();
+    expect(await h.bot.service.archive(-1)).toBe(1);
+    expect(await h.bot.service.get(record.id)).toBeUndefined();
+    const reply = await offboardByCommand('ada.lovelace', 'deactivate');
+    expect(reply).toContain('Offboarded');
+    const offboarded = current(record.id); // live again
+    expect(offboarded).toMatchObject({ state: 'offboarded', sipUser: { active: false } });
+    expect(offboarded.audit.slice(0, -2)).toEqual(record.audit); // its history kept
+    expect(h.world.opentact.state.users.get(record.sipUser!.uuid)!.is_active).toBe(false);
+    // And it stays live: a deactivated member may be reactivated.
+    expect(await h.bot.service.archive(-1)).toBe(0);
+  });
+
   test('a part that fails is recorded; Retry offboarding finishes only what is left', async () => {
     h = await startHarness();
     const record = await acceptedMember();

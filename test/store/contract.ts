@@ -185,6 +185,7 @@ export function describeRecordStoreContract(
       expect((await store.countByState()).offboarded).toBe(1);
       expect(await store.archiveClosed(new Date('2030-01-01T00:00:00Z'))).toBe(0);
       if (reopen) {
+        stores.splice(stores.indexOf(store), 1);
         const next = await again(store);
         expect(await next.get(record.id)).toEqual(updated);
       }
@@ -233,6 +234,30 @@ export function describeRecordStoreContract(
       expect(found).toMatchObject({ id: closed.id, state: 'accepted' });
       expect((await store.findByEmailOrLogin(expired.person.login))?.id).toBe(expired.id);
       expect(await store.archiveClosed(new Date('2026-06-01T00:00:00Z'))).toBe(0);
+    });
+
+    test('restoreArchived brings an archived record back, unchanged, to the live set', async () => {
+      const store = await fresh();
+      const old = new Date('2026-01-01T00:00:00Z');
+      const closed = (await store.insert(makeRecord({ state: 'accepted' }))).record;
+      const archived = await store.update(closed.id, setNote('before archiving'), old);
+      expect(await store.archiveClosed(new Date('2026-06-01T00:00:00Z'))).toBe(1);
+      expect(await store.get(closed.id)).toBeUndefined();
+
+      expect(await store.restoreArchived(closed.id)).toEqual(archived);
+      expect(await store.get(closed.id)).toEqual(archived);
+      expect(await store.restoreArchived(closed.id)).toEqual(archived); // live already: as it is
+      expect(await store.restoreArchived('nope')).toBeUndefined();
+      expect((await store.countByState()).accepted).toBe(1);
+      expect(ids(await store.recent(10))).toEqual([closed.id]);
+      const changed = await store.update(closed.id, setState('offboarded'), NOW);
+      expect((await store.findByEmailOrLogin(closed.person.login))?.state).toBe('offboarded');
+      if (reopen) {
+        stores.splice(stores.indexOf(store), 1);
+        const next = await again(store);
+        expect(await next.get(closed.id)).toEqual(changed);
+        expect((await next.findByEmailOrLogin(closed.person.email))?.state).toBe('offboarded');
+      }
     });
 
     test('flush resolves; writes after close are refused', async () => {

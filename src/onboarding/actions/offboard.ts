@@ -18,12 +18,15 @@ import type { ActionOutcome } from './outcome.ts';
  * upstream call, so a crash or a partial failure leaves parts to retry; every
  * call is idempotent (404: already gone), so a retry repeats nothing harmful.
  */
-export function offboard(
+export async function offboard(
   core: Core,
   id: string,
   by: string,
   mode: OffboardMode,
 ): Promise<ActionOutcome> {
+  core.assertAccepting();
+  // Members usually leave long after their onboarding was closed and archived.
+  await core.store.restoreArchived(id);
   return core.perform(id, async (record) => {
     if (record.state === 'offboarded' && unfinishedOffboardParts(record).length === 0) {
       return { record, summary: 'Already offboarded.', noop: true };

@@ -6,14 +6,14 @@ import { applyOutcome, tellPrivately } from './report.ts';
 
 /** Offboard ends access: a dialog asks whether to deactivate or remove the SIP user. */
 export const offboard: ButtonListener = async (ctx, c) => {
-  const record = await ctx.service.get(c.recordId);
+  const record = await ctx.service.getOrRestore(c.recordId);
   if (!record) {
     await tellPrivately(
       ctx,
       c.client,
       c.container,
       c.userId,
-      'That onboarding is archived or no longer exists, so it cannot be offboarded here; nothing was done.',
+      'That onboarding no longer exists; nothing was done.',
     );
     return;
   }

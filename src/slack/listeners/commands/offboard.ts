@@ -1,6 +1,6 @@
 import { refusal } from '../../../onboarding/policy.ts';
 import { COMMAND, METADATA_KIND } from '../../ids.ts';
-import { code, esc } from '../../views/blocks.ts';
+import { esc } from '../../views/blocks.ts';
 import { offboardDialog } from '../../views/dialogs.ts';
 import { statusBlocks } from '../../views/record.ts';
 import type { Container } from '../actions/container.ts';
@@ -20,22 +20,15 @@ export const offboard: Subcommand = async (ctx, { respond, command, client }, wo
     return;
   }
   const shown = `\`${esc(query.replace(/`/g, "'"))}\``;
-  const found = await ctx.service.lookup(query);
-  if (!found) {
+  const record = await ctx.service.lookup(query);
+  if (!record) {
     await respond({
       response_type: 'ephemeral',
       text: `:warning: No member onboarded by this bot has the e-mail or SIP login ${shown}; nothing was done. The bot offboards only the members it onboarded: check the spelling, or use Opentact directly for anyone else.`,
     });
     return;
   }
-  const record = await ctx.service.get(found.id);
-  if (!record) {
-    await respond({
-      response_type: 'ephemeral',
-      text: `:warning: The onboarding of ${code(found.person.login)} is archived (closed long ago), and archived onboardings cannot be changed; nothing was done. Deactivate or remove the SIP user in Opentact directly.`,
-    });
-    return;
-  }
+  // An archived record (closed long ago) is taken back into the live set when the dialog is submitted.
   const refused = refusal(record, 'offboard');
   if (refused) {
     await respond({

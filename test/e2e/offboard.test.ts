@@ -112,6 +112,13 @@ describe('offboarding', () => {
         .find((m) => m.text?.includes('offboarded the member')),
     );
     expect(audit.text).toContain('ada.lovelace');
+    // The requester's result message is kept current.
+    const dm = await eventually(() =>
+      h.world.slack.messages.find(
+        (m) => m.ts === record.slack.ts && JSON.stringify(m.blocks).includes('was offboarded'),
+      ),
+    );
+    expect(JSON.stringify(dm.blocks)).toContain('SIP user deactivated by');
 
     // Status: the offboarding part by part, who did it, and a Reactivate button (no Offboard).
     const status = await statusOf('ada.lovelace');

@@ -33,7 +33,6 @@ export function reactivate(core: Core, id: string, by: string): Promise<ActionOu
       }
       throw error;
     }
-    const offboarded = record.offboarding!;
     const updated = await core.update(id, (draft) => {
       draft.state = 'accepted';
       if (draft.sipUser) draft.sipUser.active = true;
@@ -42,7 +41,7 @@ export function reactivate(core: Core, id: string, by: string): Promise<ActionOu
         at: core.nowIso(),
         by,
         action: 'reactivated',
-        detail: `SIP user active again (offboarded by ${offboarded.by} at ${offboarded.at}); back to accepted`,
+        detail: 'SIP user active again; the offboarding is undone and the member accepted again',
       });
     });
     return {

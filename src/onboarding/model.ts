@@ -23,6 +23,7 @@ export const STATES = [
   /** A request an admin turned down, or one nobody decided within APPROVAL_TTL_DAYS. */
   'rejected',
   'request_expired',
+  'offboarded',
 ] as const;
 export type OnboardingState = (typeof STATES)[number];
 
@@ -96,6 +97,47 @@ export const AuditEntrySchema = z.object({
   detail: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/**
+ * Offboarding an accepted member: each part runs on its own and is recorded
+ * (like the steps), so a partial failure says what did happen and a retry
+ * runs only the parts that are not done.
+ */
+export const OFFBOARD_PARTS = ['sip_user', 'invites', 'email'] as const;
+export type OffboardPart = (typeof OFFBOARD_PARTS)[number];
+export const OFFBOARD_MODES = ['deactivate', 'remove'] as const;
+export type OffboardMode = (typeof OFFBOARD_MODES)[number];
+
+export const OFFBOARD_PART_LABEL: Record<OffboardPart, string> = {
+  sip_user: 'SIP user',
+  invites: 'Open SIP user invites',
+  email: 'Pending e-mail invites',
+};
+
+export const OffboardPartSchema = z.object({
+  /** `skipped`: nothing to do (no e-mail channel configured, no SIP user). */
+  status: z.enum(['todo', 'done', 'failed', 'skipped']),
+  at: iso.optional(),
+  /** What was done, or why it failed (secret-free). */
+  detail: z.string().optional(),
+  attempts: z.number().int().nonnegative().default(0),
+});
+export type OffboardPartStatus = z.infer<typeof OffboardPartSchema>;
+
+export const OffboardingSchema = z.object({
+  mode: z.enum(OFFBOARD_MODES),
+  /** Who asked and when (the first attempt). */
+  by: z.string(),
+  at: iso,
+  /** Set once every part is done or skipped. */
+  finishedAt: iso.optional(),
+  parts: z.object({
+    sip_user: OffboardPartSchema,
+    invites: OffboardPartSchema,
+    email: OffboardPartSchema,
+  }),
+});
+export type Offboarding = z.infer<typeof OffboardingSchema>;
 
 export const PersonSchema = z.object({
   firstName: z.string(),
@@ -177,6 +219,8 @@ export const OnboardingRecordSchema = z.object({
   expiredAt: iso.optional(),
   acceptedAt: iso.optional(),
   revokedAt: iso.optional(),
+  /** Present while the record is `offboarded` (a reactivation removes it; the audit keeps it). */
+  offboarding: OffboardingSchema.optional(),
   /** Set by reconciliation when upstream disagrees with the record. */
   drift: z.string().optional(),
   audit: z.array(AuditEntrySchema).default([]),

@@ -1,5 +1,11 @@
 import { ActionRefused } from './errors.ts';
-import type { Channel, OnboardingRecord, OnboardingState } from './model.ts';
+import {
+  type Channel,
+  OFFBOARD_PARTS,
+  type OffboardPart,
+  type OnboardingRecord,
+  type OnboardingState,
+} from './model.ts';
 
 /**
  * Which states are open, which actions a record allows: defined once, used by
@@ -36,13 +42,33 @@ export const REQUEST_STATES: readonly OnboardingState[] = [
 export const isOpen = (record: Pick<OnboardingRecord, 'state'>): boolean =>
   OPEN_STATES.includes(record.state);
 
-export type ActionName = 'retry' | 'amend' | 'extend' | 'resend' | 'revoke' | 'approve' | 'reject';
+export type ActionName =
+  | 'retry'
+  | 'amend'
+  | 'extend'
+  | 'resend'
+  | 'revoke'
+  | 'approve'
+  | 'reject'
+  | 'offboard'
+  | 'retryOffboard'
+  | 'reactivate';
 
 const REQUEST_LABEL: Partial<Record<OnboardingState, string>> = {
   requested: 'still waiting for approval',
   rejected: 'a request that was rejected',
   request_expired: 'a request that expired undecided',
 };
+/** The offboarding parts still to do (failed, or interrupted before they ran). */
+export function unfinishedOffboardParts(record: OnboardingRecord): OffboardPart[] {
+  const parts = record.offboarding?.parts;
+  if (!parts) return [];
+  return OFFBOARD_PARTS.filter((p) => parts[p].status === 'todo' || parts[p].status === 'failed');
+}
+
+/** An invitation that is closed for good (accepted, revoked or offboarded). */
+export const isClosedInvite = (state: OnboardingState) =>
+  state === 'revoked' || state === 'accepted' || state === 'offboarded';
 
 /** The channels whose delivery failed definitely: Retry sends these again (never `unknown` ones). */
 export function retryableChannels(record: OnboardingRecord): Channel[] {
@@ -78,15 +104,13 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
       if (state === 'failed' && !record.sipUser) return undefined;
       return 'Only an onboarding whose SIP user could not be created can be corrected.';
     case 'extend':
-      if (state === 'revoked' || state === 'accepted')
-        return `Nothing to extend: the invite is already ${state}.`;
+      if (isClosedInvite(state)) return `Nothing to extend: the invite is already ${state}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
       if (!record.invite)
         return 'There is no SIP user invite to extend yet; retry the onboarding first.';
       return undefined;
     case 'resend':
-      if (state === 'revoked' || state === 'accepted')
-        return `Nothing to resend: the invite is already ${state}.`;
+      if (isClosedInvite(state)) return `Nothing to resend: the invite is already ${state}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
       if (state === 'expired') return 'The invite has expired: extend it first, then resend.';
       if (!record.invite || !record.sipUser)
@@ -94,9 +118,31 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
       return undefined;
     case 'revoke':
       if (state === 'revoked') return 'Already revoked.';
-      if (state === 'accepted') return 'Nothing to revoke: the invite is already accepted.';
+      if (state === 'accepted' || state === 'offboarded')
+        return `Nothing to revoke: the invite is already ${state === 'accepted' ? 'accepted' : 'used and the member offboarded'}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
       if (!record.invite && !record.sipUser) return 'Nothing was created upstream to revoke.';
+      return undefined;
+    case 'offboard':
+      if (state === 'offboarded')
+        return unfinishedOffboardParts(record).length > 0
+          ? 'This member is being offboarded already and some parts failed: use Retry offboarding.'
+          : 'Already offboarded.';
+      if (state !== 'accepted')
+        return `Only a member who accepted the invitation can be offboarded; this onboarding is ${state}. Use Revoke for an invitation not used yet.`;
+      return undefined;
+    case 'retryOffboard':
+      if (state !== 'offboarded') return 'This member is not being offboarded.';
+      if (unfinishedOffboardParts(record).length === 0)
+        return 'Nothing to retry: offboarding finished.';
+      return undefined;
+    case 'reactivate':
+      if (state !== 'offboarded' || !record.offboarding)
+        return `Nothing to reactivate: this onboarding is ${state}.`;
+      if (record.sipUser?.removed || !record.sipUser)
+        return 'The SIP user was removed, so it cannot be reactivated; onboard the member again instead.';
+      if (record.sipUser.active)
+        return 'The SIP user is still active: nothing to reactivate (retry the offboarding to finish it).';
       return undefined;
   }
 }
@@ -120,7 +166,18 @@ export function assertAllowed(record: OnboardingRecord, action: ActionName): voi
 
 /** The actions a record allows now, in the order buttons show them. */
 export function allowedActions(record: OnboardingRecord): ActionName[] {
-  const names: ActionName[] = ['approve', 'reject', 'retry', 'amend', 'extend', 'resend', 'revoke'];
+  const names: ActionName[] = [
+    'approve',
+    'reject',
+    'retry',
+    'amend',
+    'extend',
+    'resend',
+    'revoke',
+    'retryOffboard',
+    'reactivate',
+    'offboard',
+  ];
   return names.filter((name) => {
     if (refusal(record, name)) return false;
     // Amend needs per-field problems to correct; Extend needs a live invite.

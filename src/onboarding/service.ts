@@ -2,7 +2,9 @@ import type { Logger } from '../log.ts';
 import { type Amendment, amend } from './actions/amend.ts';
 import { approve } from './actions/approve.ts';
 import { extend } from './actions/extend.ts';
+import { offboard, retryOffboard } from './actions/offboard.ts';
 import type { ActionOutcome } from './actions/outcome.ts';
+import { reactivate } from './actions/reactivate.ts';
 import { reject } from './actions/reject.ts';
 import { resend } from './actions/resend.ts';
 import { retry } from './actions/retry.ts';
@@ -11,14 +13,21 @@ import { Admission } from './admission.ts';
 import type { Clock } from './clock.ts';
 import { Core } from './core.ts';
 import { expireRequests, reconcile, sweepExpired } from './lifecycle.ts';
-import type { Channel, JobRun, OnboardingRecord, OnboardingState, Person } from './model.ts';
+import type {
+  Channel,
+  JobRun,
+  OffboardMode,
+  OnboardingRecord,
+  OnboardingState,
+  Person,
+} from './model.ts';
 import { Pipeline } from './pipeline.ts';
 import type { DomainObserver, Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
 import { clashes, type Except, loginClash } from './uniqueness.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
-export type { ActionOutcome, Amendment, OnboardingRequest, RevokeMode };
+export type { ActionOutcome, Amendment, OffboardMode, OnboardingRequest, RevokeMode };
 
 export type ServiceOptions = {
   store: RecordStore;
@@ -153,6 +162,30 @@ export class OnboardingService {
 
   revoke(id: string, by: string, mode: RevokeMode): Promise<ActionOutcome> {
     return revoke(this.core, id, by, mode);
+  }
+
+  /** Offboards an accepted member (deactivate or remove the SIP user; close their invites). */
+  offboard(id: string, by: string, mode: OffboardMode): Promise<ActionOutcome> {
+    return offboard(this.core, id, by, mode);
+  }
+
+  retryOffboard(id: string, by: string): Promise<ActionOutcome> {
+    return retryOffboard(this.core, id, by);
+  }
+
+  /** Makes a deactivated member's SIP user active again; the record is accepted again. */
+  reactivate(id: string, by: string): Promise<ActionOutcome> {
+    return reactivate(this.core, id, by);
+  }
+
+  /** A live record, or an archived one brought back to the live set (to offboard it). */
+  async getOrRestore(id: string): Promise<OnboardingRecord | undefined> {
+    return (await this.core.store.get(id)) ?? this.core.store.restoreArchived(id);
+  }
+
+  /** Whether SIP users can be deactivated (the SIP domain is configured). */
+  get canDeactivate(): boolean {
+    return this.core.providers.opentact.canModifyDomainUsers;
   }
 
   sweepExpired(): Promise<number> {

@@ -4,8 +4,8 @@ import type { RecordStore } from './ports.ts';
 
 /**
  * Which onboarding already uses a person's SIP login or e-mail. Open records
- * count (a request waiting for approval among them), and an accepted one whose
- * SIP user still exists holds its login; a failed one without a SIP user holds
+ * count (a request waiting for approval among them), and an accepted or
+ * offboarded one whose SIP user still exists (deactivated) holds its login; a failed one without a SIP user holds
  * nothing. Asked when a request is made and again when it is approved.
  */
 export type Except = { id?: string | undefined; submissionKey?: string | undefined };
@@ -21,7 +21,8 @@ export async function loginClash(
   return candidates.find(
     (r) =>
       !excepted(r, except) &&
-      (isOpen(r) || (r.state === 'accepted' && !r.sipUser?.removed)) &&
+      (isOpen(r) ||
+        ((r.state === 'accepted' || r.state === 'offboarded') && !r.sipUser?.removed)) &&
       !(r.state === 'failed' && !r.sipUser),
   );
 }

@@ -5,6 +5,7 @@ export const COMMAND = '/onboard';
 export const CALLBACK = {
   onboardModal: 'onboard_modal',
   revokeModal: 'revoke_modal',
+  offboardModal: 'offboard_modal',
   resendModal: 'resend_modal',
   rejectModal: 'reject_modal',
   progress: 'onboard_progress',
@@ -33,6 +34,7 @@ export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog' } as const;
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
 export const RESEND_INPUT = { channels: 'resend_channels' } as const;
 export const REJECT_INPUT = { reason: 'reject_reason' } as const;
+export const OFFBOARD_INPUT = { mode: 'offboard_mode' } as const;
 
 /**
  * Buttons acting on one onboarding carry its id in `value`; their action_id is
@@ -46,6 +48,9 @@ export const ACTION = {
   editRetry: 'edit_retry',
   approve: 'approve',
   reject: 'reject',
+  offboard: 'offboard',
+  retryOffboard: 'retry_offboard',
+  reactivate: 'reactivate',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

@@ -59,6 +59,11 @@ describe('selectDigest', () => {
     deliveries: { sms: failedSms('old'), email: { status: 'sent', attempts: [] } },
   });
   const revoked = makeRecord({ state: 'revoked' });
+  // Offboarded: counted, never listed (its invite and deliveries are history).
+  const offboarded = makeRecord({
+    state: 'offboarded',
+    deliveries: { sms: failedSms('old'), email: { status: 'sent', attempts: [] } },
+  });
   const provisioning = makeRecord({ state: 'provisioning', invite: undefined });
   const drifting = makeRecord({ drift: 'the e-mail invite is missing at Slyk' });
   const upstream: DriftItem[] = [
@@ -76,6 +81,7 @@ describe('selectDigest', () => {
     stepAndDeliveryFailed,
     acceptedWithFailure,
     revoked,
+    offboarded,
     provisioning,
     soon30m,
     expiredJustNow,
@@ -127,6 +133,7 @@ describe('selectDigest', () => {
       revoked: 1,
       rejected: 0,
       request_expired: 0,
+      offboarded: 1,
     });
     expect(digest.drift.records.map((r) => r.id)).toEqual([drifting.id]);
     expect(digest.drift.upstream).toEqual(upstream);

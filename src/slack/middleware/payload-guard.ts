@@ -115,6 +115,7 @@ const SUBMISSIONS = new Set<string>([
   CALLBACK.revokeModal,
   CALLBACK.resendModal,
   CALLBACK.rejectModal,
+  CALLBACK.offboardModal,
 ]);
 
 /**

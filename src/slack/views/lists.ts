@@ -25,6 +25,7 @@ export function helpText(admins: string[]): string {
     `• \`${COMMAND}\` — open the onboarding form (name, e-mail, mobile, SIP login, invite lifetime, channels)`,
     `• \`${COMMAND} list\` — pending invitations: who, how, expiry, state`,
     `• \`${COMMAND} status <email | login>\` — one onboarding in full: every step, every delivery, the audit trail`,
+    `• \`${COMMAND} offboard <email | login>\` — end a member's telephony access: deactivate (reversible) or remove their SIP user, close their open invites`,
     `• \`${COMMAND} digest\` — post the expiry digest now`,
     `• \`${COMMAND} help\` — this text`,
     `Who can use it: ${who}. Requesters (if configured) use \`${COMMAND}\` too: their onboarding waits for an admin's approval.`,

@@ -10,7 +10,7 @@ import {
 import type { Seal } from '../binding.ts';
 import { CALLBACK, INPUT, inputActionId, itemActionsBlockId } from '../ids.ts';
 import { actions, code, context, esc, header, plain, section } from './blocks.ts';
-import { deliveryLine, expiryText, recordButtons, statusBlocks } from './record.ts';
+import { deliveryLine, expiryText, offboardText, recordButtons, statusBlocks } from './record.ts';
 
 export type ModalDefaults = {
   firstName?: string;
@@ -273,6 +273,8 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
       ),
     );
     blocks.push(section(existsUpstream(record)));
+  } else if (record.state === 'offboarded') {
+    blocks.push(header(`${name} was offboarded`), section(offboardText(record)));
   } else {
     blocks.push(header(`${name} is invited`));
   }
@@ -297,6 +299,8 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
 export function resultText(record: OnboardingRecord): string {
   // The notification and preview text is mrkdwn too: user text goes through esc like in blocks.
   const name = esc(displayName(record.person));
+  if (record.state === 'offboarded')
+    return `${name} was offboarded (login ${code(record.person.login)}).`;
   return record.state === 'failed'
     ? `Onboarding ${name} failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}.`
     : `${name} is invited (login ${code(record.person.login)}).`;

@@ -3,11 +3,17 @@ import {
   CHANNEL_LABEL,
   type Channel,
   displayName,
+  OFFBOARD_PART_LABEL,
+  OFFBOARD_PARTS,
   type OnboardingRecord,
   STEP_LABEL,
   STEPS,
 } from '../../onboarding/model.ts';
-import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
+import {
+  allowedActions,
+  retryableChannels,
+  unfinishedOffboardParts,
+} from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, code, context, esc, plain, section, slackDate, user } from './blocks.ts';
@@ -24,6 +30,7 @@ export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
   revoked: ':no_entry_sign: revoked',
   rejected: ':heavy_multiplication_x: rejected',
   request_expired: ':hourglass: request expired',
+  offboarded: ':wave: offboarded',
 };
 
 const DELIVERY_ICON = {
@@ -58,12 +65,18 @@ export function expiryText(record: OnboardingRecord, now: Date): string {
   return `${past ? 'expired' : 'expires'} ${slackDate(record.invite.expiresAt)}`;
 }
 
-/** One line per person: name, login, channels, state, expiry. */
+/** One line per person: name, login, channels, state, expiry (or how they were offboarded). */
 export function summaryLine(record: OnboardingRecord, now: Date): string {
   const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
+  const when =
+    record.state === 'offboarded'
+      ? ` · ${offboardText(record)}`
+      : record.invite
+        ? ` · ${expiryText(record, now)}`
+        : '';
   return (
     `*${esc(displayName(record.person))}* · ${code(record.person.login)} · ${channels} · ` +
-    `${STATE_BADGE[record.state]}${record.invite ? ` · ${expiryText(record, now)}` : ''}` +
+    `${STATE_BADGE[record.state]}${when}` +
     (record.state === 'requested' && record.approval
       ? ` · undecided, expires ${slackDate(record.approval.expiresAt)} · requested by ${user(record.requestedBy)}`
       : ` · ${record.approval && !record.invite ? 'requested' : 'invited'} by ${user(record.requestedBy)}`)
@@ -85,6 +98,21 @@ export function approvalLine(record: OnboardingRecord): string | undefined {
     default:
       return `*Approval:* waiting for an admin (until ${slackDate(a.expiresAt)})`;
   }
+}
+
+/** Who offboarded, when, what happened to the SIP user; or that some part is still to do. */
+export function offboardText(record: OnboardingRecord): string {
+  const o = record.offboarding;
+  if (!o) return 'offboarded';
+  const unfinished = unfinishedOffboardParts(record);
+  const sip = record.sipUser?.removed
+    ? 'SIP user removed'
+    : record.sipUser && !record.sipUser.active
+      ? 'SIP user deactivated'
+      : `SIP user ${o.mode === 'remove' ? 'removal' : 'deactivation'} pending`;
+  const head = `${sip} by ${user(o.by)} ${slackDate(o.finishedAt ?? o.at)}`;
+  if (unfinished.length === 0) return head;
+  return `:warning: offboarding incomplete (${unfinished.map((p) => OFFBOARD_PART_LABEL[p]).join(', ')}: not done) · ${head}`;
 }
 
 /** The buttons that make sense for a record in its state (policy.allowedActions). */
@@ -143,8 +171,48 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
     buttons.push(button('Resend', actionId(ACTION.resend, id), seal(ACTION.resend, id)));
   if (allowed.has('revoke'))
     buttons.push(button('Revoke', actionId(ACTION.revoke, id), seal(ACTION.revoke, id), 'danger'));
+  if (allowed.has('retryOffboard'))
+    buttons.push(
+      button(
+        'Retry offboarding',
+        actionId(ACTION.retryOffboard, id),
+        seal(ACTION.retryOffboard, id),
+        'danger',
+        ask(
+          'Retry the offboarding?',
+          `This runs again the offboarding parts that failed for *${esc(displayName(record.person))}*.`,
+          'Retry',
+        ),
+      ),
+    );
+  if (allowed.has('reactivate'))
+    buttons.push(
+      button(
+        'Reactivate',
+        actionId(ACTION.reactivate, id),
+        seal(ACTION.reactivate, id),
+        'primary',
+        ask(
+          'Reactivate the SIP user?',
+          `*${esc(displayName(record.person))}* (${code(record.person.login)}) gets telephony access again.`,
+          'Reactivate',
+        ),
+      ),
+    );
+  // Offboard opens a dialog that asks what to do with the SIP user: no confirm here.
+  if (allowed.has('offboard'))
+    buttons.push(
+      button('Offboard', actionId(ACTION.offboard, id), seal(ACTION.offboard, id), 'danger'),
+    );
   return buttons;
 }
+
+const ask = (title: string, text: string, confirm: string) => ({
+  title: plain(title, 100),
+  text: { type: 'mrkdwn' as const, text },
+  confirm: plain(confirm, 30),
+  deny: plain('Cancel', 30),
+});
 
 const failedLabels = (record: OnboardingRecord) =>
   retryableChannels(record)
@@ -205,9 +273,27 @@ export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
     section(
       `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
     ),
+    ...(record.offboarding ? [section(offboardingLines(record))] : []),
     section(
       `*Audit trail*${record.audit.length > 12 ? ` (last 12 of ${record.audit.length})` : ''}\n${audit.join('\n')}`,
     ),
     ...(record.drift ? [context(`:warning: ${esc(record.drift)}`)] : []),
   ];
+}
+
+const PART_ICON = {
+  todo: ':white_circle:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':heavy_minus_sign:',
+} as const;
+
+/** The offboarding, part by part. */
+function offboardingLines(record: OnboardingRecord): string {
+  const o = record.offboarding!;
+  const parts = OFFBOARD_PARTS.map((name) => {
+    const part = o.parts[name];
+    return `${PART_ICON[part.status]} ${OFFBOARD_PART_LABEL[name]}: ${part.status}${part.detail ? ` — ${esc(part.detail)}` : ''}`;
+  });
+  return `*Offboarding* (${o.mode} the SIP user, asked by ${user(o.by)} ${slackDate(o.at)})\n${parts.join('\n')}`;
 }

@@ -93,7 +93,6 @@ CREATE TABLE channel_pace (
 `,
   },
   {
-    // Approvals branch: the lead renumbers this on merge if another v4 lands first.
     version: 4,
     name: 'approval_states',
     sql: `
@@ -116,6 +115,19 @@ CREATE INDEX onboardings_open_seq_idx ON onboardings (seq)
 DROP INDEX onboardings_archivable_idx;
 CREATE INDEX onboardings_archivable_idx ON onboardings (updated_at)
   WHERE archived_at IS NULL AND state IN ('accepted', 'revoked', 'expired', 'failed', 'rejected', 'request_expired');
+`,
+  },
+  {
+    version: 5,
+    name: 'offboarded_state',
+    sql: `
+-- Offboarding adds the state 'offboarded'. Replicas of the previous release never write it;
+-- they fail to read such a record (their zod schema does not know it) until they are upgraded.
+-- Not archivable: a deactivated member can still be reactivated, which needs a live record.
+ALTER TABLE onboardings DROP CONSTRAINT onboardings_state_check;
+ALTER TABLE onboardings ADD CONSTRAINT onboardings_state_check
+  CHECK (state IN ('requested', 'provisioning', 'pending', 'failed', 'accepted', 'expired',
+    'revoked', 'rejected', 'request_expired', 'offboarded'));
 `,
   },
 ];

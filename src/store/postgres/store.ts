@@ -126,6 +126,13 @@ export class PostgresStore implements RecordStore {
     );
   }
 
+  restoreArchived(id: string): Promise<OnboardingRecord | undefined> {
+    return this.one(
+      'UPDATE onboardings SET archived_at = NULL WHERE id = $1 RETURNING id, record',
+      [id],
+    );
+  }
+
   async findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]> {
     if (by.login === undefined && by.email === undefined) return [];
     return this.many(

@@ -8,6 +8,7 @@ import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
 import { registerLoginSuggestion } from './login-suggestion.ts';
+import { offboard, reactivate, retryOffboard } from './offboard.ts';
 import { reject } from './reject.ts';
 import { tellPrivately } from './report.ts';
 import { resend } from './resend.ts';
@@ -24,6 +25,9 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.revoke]: revoke,
   [ACTION.approve]: approve,
   [ACTION.reject]: reject,
+  [ACTION.offboard]: offboard,
+  [ACTION.retryOffboard]: retryOffboard,
+  [ACTION.reactivate]: reactivate,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

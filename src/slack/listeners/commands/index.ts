@@ -5,6 +5,7 @@ import { refusalText } from '../../views/lists.ts';
 import { digest } from './digest.ts';
 import { help } from './help.ts';
 import { list } from './list.ts';
+import { offboard } from './offboard.ts';
 import { openModal } from './open-modal.ts';
 import { status } from './status.ts';
 
@@ -12,7 +13,7 @@ export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 /** A subcommand, after the ack; `words` are what follows its name. */
 export type Subcommand = (ctx: SlackContext, args: CommandArgs, words: string[]) => Promise<void>;
 
-const ADMIN_ONLY: Record<string, Subcommand> = { list, status, digest };
+const ADMIN_ONLY: Record<string, Subcommand> = { list, status, digest, offboard };
 
 /** `/onboard` opens the modal; `/onboard <sub>` runs a subcommand (admins) or shows the help. */
 export function register(app: App, ctx: SlackContext): void {

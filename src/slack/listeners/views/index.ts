@@ -3,6 +3,7 @@ import type { SlackContext } from '../../context.ts';
 import { CALLBACK } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
 import { requireRequester } from '../../middleware/require-requester.ts';
+import { offboardSubmission } from './offboard-submission.ts';
 import { onboardSubmission } from './onboard-submission.ts';
 import { rejectSubmission } from './reject-submission.ts';
 import { resendSubmission } from './resend-submission.ts';
@@ -18,4 +19,7 @@ export function register(app: App, ctx: SlackContext): void {
   app.view<ViewSubmitAction>(CALLBACK.revokeModal, admin, (args) => revokeSubmission(ctx, args));
   app.view<ViewSubmitAction>(CALLBACK.resendModal, admin, (args) => resendSubmission(ctx, args));
   app.view<ViewSubmitAction>(CALLBACK.rejectModal, admin, (args) => rejectSubmission(ctx, args));
+  app.view<ViewSubmitAction>(CALLBACK.offboardModal, admin, (args) =>
+    offboardSubmission(ctx, args),
+  );
 }

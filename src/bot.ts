@@ -162,6 +162,18 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
   failover?.unref();
 
+  // node-cron never replays a missed run: the digest catches up, and timed work due while the
+  // bot was down (reminders) runs now, once.
+  if (options.schedule !== false) {
+    jobs.start();
+    void jobs
+      .catchUp()
+      .catch((error) => logger.error('digest catch-up failed', errorFields(error)));
+  }
+  void resuming
+    .then(() => jobs.timed())
+    .catch((error) => logger.error('timed jobs at start failed', errorFields(error)));
+
   let stopping: Promise<void> | undefined;
   return {
     config,

@@ -31,9 +31,11 @@ export type JobsOptions = {
 
 const SWEEP_CRON = '*/15 * * * *';
 const RECONCILE_CRON = '7 * * * *';
+/** Reminders (and other work due at a moment) are looked for every minute. */
+const TIMED_CRON = '* * * * *';
 
 /**
- * The node-cron jobs: digest, expiry sweep and reconciliation. node-cron never
+ * The node-cron jobs: digest, expiry sweep, reconciliation and reminders. node-cron never
  * replays a missed run, so the digest's last slot is stored and a slot missed
  * while the bot was down is posted once at start.
  */
@@ -135,6 +137,20 @@ export class Jobs {
   }
 
   /**
+   * Work due at a moment: the reminders. With a slot (the cron run), the slot
+   * is claimed first so one replica runs it; the records' leases and what
+   * they record keep each reminder at most once either way.
+   */
+  async timed(slot?: Date): Promise<{ reminders: number }> {
+    const { config, service, logger } = this.o;
+    if (slot && !(await service.claimJobSlot('timed', localSlotKey(slot, config.digest.timezone))))
+      return { reminders: 0 };
+    const reminders = await service.sendReminders(config.reminderHoursBeforeExpiry);
+    if (reminders > 0) logger.info('reminders sent', { count: reminders });
+    return { reminders };
+  }
+
+  /**
    * The slot to catch up at start: the latest digest slot, when it passed after
    * the last posted one. On the very first start the current slot is only
    * remembered (nothing was missed).
@@ -188,6 +204,15 @@ export class Jobs {
           run: () => this.reconcile(),
         },
         onError('reconcile'),
+      ),
+      scheduleJob(
+        {
+          name: 'timed',
+          expression: TIMED_CRON,
+          timeZone: config.digest.timezone,
+          run: (date) => this.timed(date),
+        },
+        onError('timed'),
       ),
     ];
   }

@@ -16,6 +16,8 @@ export type Digest = {
   expiringSoon: OnboardingRecord[];
   /** Invites that expired since the previous digest, most recent first. */
   expiredSince: OnboardingRecord[];
+  /** Automatic reminders sent (or tried) since the previous digest, most recent first. */
+  remindedSince: OnboardingRecord[];
   /** Open onboardings with a delivery that failed or is not confirmed. */
   failedDeliveries: FailedDelivery[];
   /** Onboardings stuck in `failed` (a step failed). */
@@ -46,6 +48,7 @@ export function selectDigest(
   const counted = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<OnboardingState, number>;
   const expiringSoon: { record: OnboardingRecord; at: number }[] = [];
   const expiredSince: { record: OnboardingRecord; at: number }[] = [];
+  const remindedSince: { record: OnboardingRecord; at: number }[] = [];
   const failedDeliveries: FailedDelivery[] = [];
   const failed: OnboardingRecord[] = [];
   const driftRecords: OnboardingRecord[] = [];
@@ -62,6 +65,10 @@ export function selectDigest(
       if (at > since && at <= nowMs) expiredSince.push({ record, at });
     }
     if (record.state === 'failed') failed.push(record);
+    if (record.reminder) {
+      const at = Date.parse(record.reminder.at);
+      if (at > since && at <= nowMs) remindedSince.push({ record, at });
+    }
     if (record.state === 'pending' || record.state === 'failed') {
       for (const channel of ['sms', 'email'] as const) {
         const delivery = record.deliveries[channel];
@@ -81,10 +88,12 @@ export function selectDigest(
   }
   expiringSoon.sort((a, b) => a.at - b.at);
   expiredSince.sort((a, b) => b.at - a.at);
+  remindedSince.sort((a, b) => b.at - a.at);
   return {
     now,
     expiringSoon: expiringSoon.map((e) => e.record),
     expiredSince: expiredSince.map((e) => e.record),
+    remindedSince: remindedSince.map((e) => e.record),
     failedDeliveries,
     failed: failed.filter((r) => !failedDeliveries.some((f) => f.record === r)),
     drift: { records: driftRecords, upstream: [...(options.upstreamDrift ?? [])] },
@@ -96,6 +105,7 @@ export function isDigestEmpty(digest: Digest): boolean {
   return (
     digest.expiringSoon.length === 0 &&
     digest.expiredSince.length === 0 &&
+    digest.remindedSince.length === 0 &&
     digest.failedDeliveries.length === 0 &&
     digest.failed.length === 0 &&
     digest.drift.records.length === 0 &&

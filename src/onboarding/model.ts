@@ -151,6 +151,28 @@ export const OnboardingRecordSchema = z.object({
       ts: z.string().optional(),
     })
     .default({}),
+  /**
+   * The one automatic reminder. Written under the record's lease *before*
+   * anything is sent (`sending`), so a crash, a restart or another replica
+   * never sends it twice; `sending` left behind means "not confirmed".
+   */
+  reminder: z
+    .object({
+      status: z.enum(['sending', 'sent', 'failed', 'partial']),
+      at: iso,
+      channels: z.array(z.enum(CHANNELS)),
+      /** Per channel: sent, failed (why) or not confirmed. */
+      results: z
+        .array(
+          z.object({
+            channel: z.enum(CHANNELS),
+            outcome: z.enum(['sent', 'failed', 'unknown']),
+            reason: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
   /** When an expiry was last reported in a digest (so "expired since the last digest" is exact). */
   expiredAt: iso.optional(),
   acceptedAt: iso.optional(),

@@ -14,6 +14,7 @@ import { Pipeline } from './pipeline.ts';
 import { isOpen } from './policy.ts';
 import type { Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
+import { sendReminders } from './reminders.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
 export type { ActionOutcome, Amendment, OnboardingRequest, RevokeMode };
@@ -124,6 +125,11 @@ export class OnboardingService {
 
   reconcile() {
     return reconcile(this.core);
+  }
+
+  /** Sends the reminders that are due (`hours` before expiry); returns how many went out. */
+  sendReminders(hours: number): Promise<number> {
+    return sendReminders(this.core, hours);
   }
 
   /** Where the requester's result lives in Slack, to update it later (kept through shutdown). */

@@ -12,7 +12,7 @@ import { isOpen } from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
 import { CALLBACK, COMMAND } from '../ids.ts';
 import { code, context, divider, esc, header, plain, section, user } from './blocks.ts';
-import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
+import { itemBlocks, reminderText, STATE_BADGE, summaryLine } from './record.ts';
 
 /** Slack allows 50 blocks in a message; keep room for the header and the summary. */
 export const MESSAGE_BLOCK_LIMIT = 50;
@@ -121,6 +121,21 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
     ':hourglass: Expired since the last digest',
     digest.expiredSince.map((record) => ({ record, extra: 'Not used before it expired.' })),
   );
+  // Lines, not items: a reminded invite is often "expiring soon" too, and an item's block ids
+  // may appear once per message.
+  if (digest.remindedSince.length > 0) {
+    const lines = digest.remindedSince.map(
+      (r) => `• *${esc(displayName(r.person))}* (${code(r.person.login)}): ${reminderText(r)}`,
+    );
+    if (blocks.length + 3 <= limit) {
+      blocks.push(
+        divider(),
+        section(
+          `*:bell: Reminders sent since the last digest* (${lines.length})\n${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n…and ${lines.length - 20} more` : ''}`,
+        ),
+      );
+    } else omitted += lines.length;
+  }
   addSection(
     ':x: Failed or unconfirmed deliveries',
     digest.failedDeliveries.map((f) => ({
@@ -170,7 +185,9 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
 }
 
 export function digestText(digest: Digest): string {
-  return `Invitation digest: ${digest.expiringSoon.length} expiring soon, ${digest.expiredSince.length} expired, ${digest.failedDeliveries.length} failed deliveries, ${digest.counts.pending} pending.`;
+  const reminded =
+    digest.remindedSince.length > 0 ? `, ${digest.remindedSince.length} reminded` : '';
+  return `Invitation digest: ${digest.expiringSoon.length} expiring soon, ${digest.expiredSince.length} expired${reminded}, ${digest.failedDeliveries.length} failed deliveries, ${digest.counts.pending} pending.`;
 }
 
 /** The Home tab. */

@@ -8,6 +8,7 @@ import {
   STEPS,
 } from '../../onboarding/model.ts';
 import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
+import { describeResult } from '../../onboarding/reminders.ts';
 import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, code, context, esc, plain, section, slackDate, user } from './blocks.ts';
@@ -53,6 +54,19 @@ export function expiryText(record: OnboardingRecord, now: Date): string {
   if (!record.invite) return 'no invite yet';
   const past = Date.parse(record.invite.expiresAt) <= now.getTime();
   return `${past ? 'expired' : 'expires'} ${slackDate(record.invite.expiresAt)}`;
+}
+
+/** The automatic reminder, when one went out (or was tried). */
+export function reminderText(record: OnboardingRecord): string {
+  const reminder = record.reminder;
+  if (!reminder) return 'No reminder sent yet.';
+  const when = slackDate(reminder.at);
+  if (reminder.status === 'sending') {
+    return `${DELIVERY_ICON.unknown} Reminder ${when}: not confirmed (interrupted while sending); it is not sent again.`;
+  }
+  const parts = reminder.results.map(describeResult).join('; ');
+  const icon = reminder.status === 'sent' ? ':bell:' : DELIVERY_ICON.failed;
+  return `${icon} Reminder ${when}: ${esc(parts)}`;
 }
 
 /** One line per person: name, login, channels, state, expiry. */
@@ -162,7 +176,8 @@ export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
         (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
     ),
     section(
-      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
+      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}` +
+        (record.reminder ? `\n${reminderText(record)}` : ''),
     ),
     section(
       `*Audit trail*${record.audit.length > 12 ? ` (last 12 of ${record.audit.length})` : ''}\n${audit.join('\n')}`,

@@ -115,6 +115,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clock,
     logger,
     seal,
+    report: (record) => notifier.reportOnboarding(record),
     post: (channel, text, blocks) => notifier.post(channel, text, blocks),
   });
   registerListeners(app, {
@@ -163,7 +164,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   failover?.unref();
 
   // node-cron never replays a missed run: the digest catches up, and timed work due while the
-  // bot was down (reminders) runs now, once.
+  // bot was down (scheduled onboardings, reminders) runs now, once.
   if (options.schedule !== false) {
     jobs.start();
     void jobs

@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import { selectDigest } from '../onboarding/digest.ts';
+import type { OnboardingRecord } from '../onboarding/model.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
 import type { Seal } from '../slack/binding.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
@@ -25,6 +26,8 @@ export type JobsOptions = {
   logger: Logger;
   /** Seals the digest's buttons to the records they act on. */
   seal: Seal;
+  /** Tells the requester (and the audit channel) how an onboarding the jobs ran ended. */
+  report: (record: OnboardingRecord) => Promise<void>;
   /** Posts a message to a channel (paced and logged by the notifier). */
   post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
 };
@@ -137,17 +140,21 @@ export class Jobs {
   }
 
   /**
-   * Work due at a moment: the reminders. With a slot (the cron run), the slot
-   * is claimed first so one replica runs it; the records' leases and what
-   * they record keep each reminder at most once either way.
+   * Work due at a moment: scheduled onboardings whose start time came (or
+   * passed while the bot was down), then the reminders. With a slot (the cron
+   * run), the slot is claimed first so one replica runs it; the records' leases
+   * and what they record keep each send at most once either way.
    */
-  async timed(slot?: Date): Promise<{ reminders: number }> {
+  async timed(slot?: Date): Promise<{ sent: number; reminders: number }> {
     const { config, service, logger } = this.o;
     if (slot && !(await service.claimJobSlot('timed', localSlotKey(slot, config.digest.timezone))))
-      return { reminders: 0 };
+      return { sent: 0, reminders: 0 };
+    const sent = await service.sendScheduled();
+    if (sent.length > 0) logger.info('scheduled onboardings sent', { count: sent.length });
+    await Promise.all(sent.map((record) => this.o.report(record)));
     const reminders = await service.sendReminders(config.reminderHoursBeforeExpiry);
     if (reminders > 0) logger.info('reminders sent', { count: reminders });
-    return { reminders };
+    return { sent: sent.length, reminders };
   }
 
   /**

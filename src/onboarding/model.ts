@@ -13,6 +13,8 @@ export const CHANNEL_LABEL: Record<Channel, string> = { sms: 'SMS', email: 'E-ma
 
 export const STATES = [
   'provisioning',
+  /** The SIP user exists (the login is reserved); the invite goes out at `startAt`. */
+  'scheduled',
   'pending',
   'failed',
   'accepted',
@@ -151,6 +153,11 @@ export const OnboardingRecordSchema = z.object({
       ts: z.string().optional(),
     })
     .default({}),
+  /**
+   * When the invite and the invitations go out (a start date in the future); the
+   * record is `scheduled` until then, and the invite's lifetime counts from it.
+   */
+  startAt: iso.optional(),
   /**
    * The one automatic reminder. Written under the record's lease *before*
    * anything is sent (`sending`), so a crash, a restart or another replica

@@ -9,6 +9,7 @@ import type { Channel, OnboardingRecord, OnboardingState } from './model.ts';
 /** Still being worked on or still actionable by an admin. */
 export const OPEN_STATES: readonly OnboardingState[] = [
   'provisioning',
+  'scheduled',
   'pending',
   'failed',
   'expired',
@@ -25,7 +26,9 @@ export const ARCHIVABLE_STATES: readonly OnboardingState[] = [
 export const isOpen = (record: Pick<OnboardingRecord, 'state'>): boolean =>
   OPEN_STATES.includes(record.state);
 
-export type ActionName = 'retry' | 'amend' | 'extend' | 'resend' | 'revoke';
+export type ActionName = 'retry' | 'amend' | 'extend' | 'resend' | 'revoke' | 'send_now' | 'cancel';
+
+const NOT_YET = 'The invite is not created yet: it goes out on the start date (or use Send now).';
 
 /** The channels whose delivery failed definitely: Retry sends these again (never `unknown` ones). */
 export function retryableChannels(record: OnboardingRecord): Channel[] {
@@ -52,6 +55,7 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
       if (state === 'failed' && !record.sipUser) return undefined;
       return 'Only an onboarding whose SIP user could not be created can be corrected.';
     case 'extend':
+      if (state === 'scheduled') return NOT_YET;
       if (state === 'revoked' || state === 'accepted')
         return `Nothing to extend: the invite is already ${state}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
@@ -59,6 +63,7 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
         return 'There is no SIP user invite to extend yet; retry the onboarding first.';
       return undefined;
     case 'resend':
+      if (state === 'scheduled') return NOT_YET;
       if (state === 'revoked' || state === 'accepted')
         return `Nothing to resend: the invite is already ${state}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
@@ -67,11 +72,16 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
         return 'The SIP user or its invite does not exist yet; retry the onboarding first.';
       return undefined;
     case 'revoke':
+      if (state === 'scheduled') return 'It is scheduled: use Cancel instead.';
       if (state === 'revoked') return 'Already revoked.';
       if (state === 'accepted') return 'Nothing to revoke: the invite is already accepted.';
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
       if (!record.invite && !record.sipUser) return 'Nothing was created upstream to revoke.';
       return undefined;
+    case 'send_now':
+    case 'cancel':
+      if (state === 'scheduled') return undefined;
+      return `It is not scheduled any more: this onboarding is ${state}.`;
   }
 }
 
@@ -83,7 +93,15 @@ export function assertAllowed(record: OnboardingRecord, action: ActionName): voi
 
 /** The actions a record allows now, in the order buttons show them. */
 export function allowedActions(record: OnboardingRecord): ActionName[] {
-  const names: ActionName[] = ['retry', 'amend', 'extend', 'resend', 'revoke'];
+  const names: ActionName[] = [
+    'send_now',
+    'retry',
+    'amend',
+    'extend',
+    'resend',
+    'revoke',
+    'cancel',
+  ];
   return names.filter((name) => {
     if (refusal(record, name)) return false;
     // Amend needs per-field problems to correct; Extend needs a live invite.

@@ -15,6 +15,8 @@ export type OnboardingRequest = {
   lifetimeDays: number;
   channels: Channel[];
   note?: string | undefined;
+  /** A start date in the future: the SIP user is created now, the invite and invitations then. */
+  startAt?: Date | undefined;
   /** Where the requester's Slack result lives (the modal's view id). */
   slack?: OnboardingRecord['slack'];
 };
@@ -34,6 +36,7 @@ export function newRecord(
     requestedBy: request.requestedBy,
     person: request.person,
     ...(request.note ? { note: request.note } : {}),
+    ...(request.startAt ? { startAt: request.startAt.toISOString() } : {}),
     lifetimeDays: request.lifetimeDays,
     channels: request.channels,
     state: 'provisioning',
@@ -48,7 +51,9 @@ export function newRecord(
         at,
         by: request.requestedBy,
         action: 'requested',
-        detail: `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}`,
+        detail:
+          `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}` +
+          (request.startAt ? `; invite goes out ${request.startAt.toISOString()}` : ''),
       },
     ],
   };

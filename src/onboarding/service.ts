@@ -15,6 +15,7 @@ import { isOpen } from './policy.ts';
 import type { Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
 import { sendReminders } from './reminders.ts';
+import { cancel, sendDue, sendNow } from './scheduled.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
 export type { ActionOutcome, Amendment, OnboardingRequest, RevokeMode };
@@ -117,6 +118,21 @@ export class OnboardingService {
 
   revoke(id: string, by: string, mode: RevokeMode): Promise<ActionOutcome> {
     return revoke(this.core, id, by, mode);
+  }
+
+  /** Scheduled onboarding → invited now (Send now). */
+  sendNow(id: string, by: string): Promise<ActionOutcome> {
+    return sendNow(this.core, this.pipeline, id, by);
+  }
+
+  /** Scheduled onboarding → cancelled: its SIP user removed, nothing sent. */
+  cancel(id: string, by: string): Promise<ActionOutcome> {
+    return cancel(this.core, id, by);
+  }
+
+  /** Sends the scheduled onboardings whose start time has passed; returns them as they ended. */
+  sendScheduled(): Promise<OnboardingRecord[]> {
+    return sendDue(this.core, this.pipeline);
   }
 
   sweepExpired(): Promise<number> {

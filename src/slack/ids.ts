@@ -20,6 +20,7 @@ export const INPUT = {
   lifetime: 'lifetime',
   channels: 'channels',
   note: 'note',
+  startDate: 'start_date',
 } as const;
 export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
 
@@ -42,6 +43,8 @@ export const ACTION = {
   revoke: 'revoke',
   retry: 'retry',
   editRetry: 'edit_retry',
+  sendNow: 'send_now',
+  cancel: 'cancel',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

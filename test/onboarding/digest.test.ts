@@ -119,6 +119,7 @@ describe('selectDigest', () => {
   test('counts every state; drift from records and upstream', () => {
     expect(digest.counts).toEqual({
       provisioning: 1,
+      scheduled: 0,
       pending: 8,
       failed: 2,
       accepted: 1,

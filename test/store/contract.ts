@@ -145,12 +145,27 @@ export function describeRecordStoreContract(
       expect(ids(await store.findOpen({ login: c.person.login }))).toEqual([c.id]);
       expect(await store.countByState()).toEqual({
         provisioning: 1,
+        scheduled: 0,
         pending: 0,
         failed: 0,
         accepted: 0,
         expired: 1,
         revoked: 1,
       });
+    });
+
+    test('a scheduled record (start date ahead) is open and counted', async () => {
+      const store = await fresh();
+      const startAt = new Date(NOW.getTime() + 86_400_000).toISOString();
+      const record = (
+        await store.insert(makeRecord({ state: 'scheduled', invite: undefined, startAt }))
+      ).record;
+      expect(ids(await store.listOpen())).toEqual([record.id]);
+      expect(ids(await store.findOpen({ login: record.person.login }))).toEqual([record.id]);
+      expect((await store.countByState()).scheduled).toBe(1);
+      expect((await store.get(record.id))?.startAt).toBe(startAt);
+      await store.update(record.id, setState('pending'), NOW);
+      expect((await store.countByState()).scheduled).toBe(0);
     });
 
     test('recent returns the newest live records first', async () => {

@@ -23,7 +23,7 @@ export function helpText(admins: string[]): string {
   return [
     `*${COMMAND}* onboards a new team member onto the company telephony.`,
     `• \`${COMMAND}\` — open the onboarding form (name, e-mail, mobile, SIP login, invite lifetime, channels)`,
-    `• \`${COMMAND} list\` — pending invitations: who, how, expiry, state`,
+    `• \`${COMMAND} list\` — pending invitations: who, how, expiry, state (scheduled ones too)`,
     `• \`${COMMAND} status <email | login>\` — one onboarding in full: every step, every delivery, the audit trail`,
     `• \`${COMMAND} digest\` — post the expiry digest now`,
     `• \`${COMMAND} help\` — this text`,
@@ -121,6 +121,10 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
     ':hourglass: Expired since the last digest',
     digest.expiredSince.map((record) => ({ record, extra: 'Not used before it expired.' })),
   );
+  addSection(
+    ':calendar: Scheduled (invitations go out on the start date)',
+    digest.scheduled.map((record) => ({ record, extra: '' })),
+  );
   // Lines, not items: a reminded invite is often "expiring soon" too, and an item's block ids
   // may appear once per message.
   if (digest.remindedSince.length > 0) {
@@ -215,10 +219,14 @@ export function homeBlocks(
     context(`Use \`${COMMAND}\` to onboard someone. \`${COMMAND} help\` lists everything.`),
   ];
   const limit = 100 - 4; // Home tabs allow 100 blocks.
-  const add = (title: string, list: readonly OnboardingRecord[], max: number) => {
+  // An item's block ids may appear once per view: a record already shown is not shown again.
+  const shown = new Set<string>();
+  const add = (title: string, all: readonly OnboardingRecord[], max: number) => {
+    const list = all.filter((r) => !shown.has(r.id));
     if (list.length === 0) return;
     blocks.push(divider(), section(`*${title}* (${list.length})`));
     for (const record of list.slice(0, max)) {
+      shown.add(record.id);
       const items = itemBlocks(record, now, seal);
       if (blocks.length + items.length > limit) break;
       blocks.push(...items);
@@ -229,6 +237,7 @@ export function homeBlocks(
   add(':alarm_clock: Expiring soon', digest.expiringSoon, 10);
   add(':x: Failed deliveries', [...new Set(digest.failedDeliveries.map((f) => f.record))], 10);
   add(':warning: Failed onboardings', digest.failed, 5);
+  add(':calendar: Scheduled', digest.scheduled, 10);
   add(':new: Latest onboardings', recent, 10);
   return blocks;
 }

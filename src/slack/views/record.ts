@@ -17,6 +17,7 @@ import { actions, button, code, context, esc, plain, section, slackDate, user } 
 
 export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
   provisioning: ':hourglass_flowing_sand: provisioning',
+  scheduled: ':calendar: scheduled',
   pending: ':envelope: invited',
   failed: ':x: failed',
   accepted: ':white_check_mark: accepted',
@@ -39,6 +40,9 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
   if (delivery.status === 'unknown') {
     return `${DELIVERY_ICON.unknown} ${label}: not confirmed${reason}. The person may already have it; Resend only if they did not.`;
   }
+  if (delivery.status === 'pending' && record.state === 'scheduled') {
+    return `${DELIVERY_ICON.pending} ${label}: goes out on the start date`;
+  }
   if (delivery.status === 'pending' && record.state !== 'provisioning') {
     return `${DELIVERY_ICON.skipped} ${label}: not sent (an earlier step failed)`;
   }
@@ -51,6 +55,8 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
  * reader's time zone. `now` tells the past tense from the future.
  */
 export function expiryText(record: OnboardingRecord, now: Date): string {
+  if (record.state === 'scheduled' && record.startAt)
+    return `goes out ${slackDate(record.startAt)}`;
   if (!record.invite) return 'no invite yet';
   const past = Date.parse(record.invite.expiresAt) <= now.getTime();
   return `${past ? 'expired' : 'expires'} ${slackDate(record.invite.expiresAt)}`;
@@ -74,7 +80,7 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
   const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
   return (
     `*${esc(displayName(record.person))}* · ${code(record.person.login)} · ${channels} · ` +
-    `${STATE_BADGE[record.state]}${record.invite ? ` · ${expiryText(record, now)}` : ''} · invited by ${user(record.requestedBy)}`
+    `${STATE_BADGE[record.state]}${record.invite || record.state === 'scheduled' ? ` · ${expiryText(record, now)}` : ''} · invited by ${user(record.requestedBy)}`
   );
 }
 
@@ -83,6 +89,41 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   const id = record.id;
   const allowed = new Set(allowedActions(record));
   const buttons: Button[] = [];
+  if (allowed.has('send_now')) {
+    // It reaches someone outside the company before the date they were told: Slack asks first.
+    const confirm = {
+      title: plain('Send the invitation now?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `The invite for *${esc(displayName(record.person))}* is created now and the invitations go out at once; its lifetime counts from now.`,
+      },
+      confirm: plain('Send now', 30),
+      deny: plain('Not yet', 30),
+    };
+    buttons.push(
+      button(
+        'Send now',
+        actionId(ACTION.sendNow, id),
+        seal(ACTION.sendNow, id),
+        'primary',
+        confirm,
+      ),
+    );
+  }
+  if (allowed.has('cancel')) {
+    const confirm = {
+      title: plain('Cancel the onboarding?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `The SIP user \`${esc(record.person.login)}\` reserved for *${esc(displayName(record.person))}* is removed and nothing is sent.`,
+      },
+      confirm: plain('Cancel it', 30),
+      deny: plain('Keep it', 30),
+    };
+    buttons.push(
+      button('Cancel', actionId(ACTION.cancel, id), seal(ACTION.cancel, id), 'danger', confirm),
+    );
+  }
   if (allowed.has('retry')) {
     const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
     // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.

@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { SlackContext } from '../../context.ts';
 import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
+import { cancel } from './cancel.ts';
 import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
@@ -11,6 +12,7 @@ import { tellPrivately } from './report.ts';
 import { resend } from './resend.ts';
 import { retry } from './retry.ts';
 import { revoke } from './revoke.ts';
+import { sendNow } from './send-now.ts';
 
 export type ButtonListener = (ctx: SlackContext, clicked: Clicked) => Promise<void>;
 
@@ -20,6 +22,8 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.retry]: retry,
   [ACTION.editRetry]: editRetry,
   [ACTION.revoke]: revoke,
+  [ACTION.sendNow]: sendNow,
+  [ACTION.cancel]: cancel,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

@@ -17,6 +17,7 @@ export async function openModal(
   }
   const modal = onboardModal(ctx.service.enabledChannels(), {
     lifetimeDays: ctx.config.inviteTtlDays,
+    sendTime: { hour: ctx.config.sendHour, timeZone: ctx.config.digest.timezone },
   });
   await ack();
   // Let the rest of a burst of requests be acked first; the trigger has ~3 s, this costs microseconds.

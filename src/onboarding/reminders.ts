@@ -29,34 +29,45 @@ export async function sendReminders(core: Core, hours: number): Promise<number> 
   let count = 0;
   for (const { id } of due) {
     if (!core.isAccepting) break;
-    await core.perform(id, async (record) => {
-      const now = core.clock();
-      if (!reminderDue(record, now, hours) || !live.has(record.invite!.uuid)) return;
-      const channels = reminderChannels(record, core);
-      if (channels.length === 0) return; // the channel used is not configured any more
-      const at = now.toISOString();
-      // The claim, durable before the first send.
-      await core.update(id, (draft) => {
-        draft.reminder = { status: 'sending', at, channels, results: [] };
+    count += await remindOne(core, id, hours, live).catch((error) => {
+      // Another replica holds the record (it is reminding it now), or the store failed.
+      core.log.warn('a reminder could not be handled now', {
+        onboarding: id,
+        ...errorFields(error),
       });
-      const results = await Promise.all(channels.map((c) => remind(core, record, c)));
-      const sent = results.filter((r) => r.outcome === 'sent');
-      const status =
-        sent.length === results.length ? 'sent' : sent.length > 0 ? 'partial' : 'failed';
-      const updated = await core.update(id, (draft) => {
-        draft.reminder = { status, at, channels, results };
-        draft.audit.push({
-          at: core.nowIso(),
-          by: 'system',
-          action: status === 'failed' ? 'reminder_failed' : 'reminded',
-          detail: results.map(describeResult).join('; '),
-        });
-      });
-      core.changed(updated);
-      if (status !== 'failed') count += 1;
+      return 0;
     });
   }
   return count;
+}
+
+/** One record's reminder, under its lock and lease; 1 when something went out. */
+function remindOne(core: Core, id: string, hours: number, live: Set<string>): Promise<number> {
+  return core.perform(id, async (record) => {
+    const now = core.clock();
+    if (!reminderDue(record, now, hours) || !live.has(record.invite!.uuid)) return 0;
+    const channels = reminderChannels(record, core);
+    if (channels.length === 0) return 0; // the channel used is not configured any more
+    const at = now.toISOString();
+    // The claim, durable before the first send.
+    await core.update(id, (draft) => {
+      draft.reminder = { status: 'sending', at, channels, results: [] };
+    });
+    const results = await Promise.all(channels.map((c) => remind(core, record, c)));
+    const sent = results.filter((r) => r.outcome === 'sent');
+    const status = sent.length === results.length ? 'sent' : sent.length > 0 ? 'partial' : 'failed';
+    const updated = await core.update(id, (draft) => {
+      draft.reminder = { status, at, channels, results };
+      draft.audit.push({
+        at: core.nowIso(),
+        by: 'system',
+        action: status === 'failed' ? 'reminder_failed' : 'reminded',
+        detail: results.map(describeResult).join('; '),
+      });
+    });
+    core.changed(updated);
+    return status === 'failed' ? 0 : 1;
+  });
 }
 
 /** Whether the reminder of `record` is due at `now` (pending, invite alive, long-lived enough, not yet sent). */

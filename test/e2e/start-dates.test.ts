@@ -131,7 +131,9 @@ describe('start dates', () => {
     const record = await onboardOn(h, start.date);
     const dm = resultMessage(h, record);
     const where = { channel: dm.channel, ts: dm.ts };
-    await h.driver.click(SANDBOX.admin, findButton(dm.blocks, 'send_now:')!, where);
+    // Kept: the message itself is updated in place once it is sent.
+    const button = findButton(dm.blocks, 'send_now:')!;
+    await h.driver.click(SANDBOX.admin, button, where);
     const invited = await eventually(() => {
       const r = current(h!, record.id);
       return r.state === 'pending' ? r : undefined;
@@ -144,7 +146,7 @@ describe('start dates', () => {
     expect(await h.bot.jobs.timed()).toMatchObject({ sent: 0 });
     // A second click (an old message) is answered, and sends nothing.
     const ephemerals = h.world.slack.ephemerals.length;
-    await h.driver.click(SANDBOX.admin, findButton(dm.blocks, 'send_now:')!, where);
+    await h.driver.click(SANDBOX.admin, button, where);
     await eventually(() =>
       h!.world.slack.ephemerals
         .slice(ephemerals)

@@ -98,6 +98,10 @@ describe('start dates', () => {
     );
     expect(JSON.stringify(digest.blocks)).toContain(':calendar: Scheduled');
     expect(findButton(digest.blocks, 'send_now:')).toBeDefined();
+    await h.driver.event({ type: 'app_home_opened', user: SANDBOX.admin, tab: 'home' });
+    const home = JSON.stringify(await eventually(() => h!.world.slack.homeOf(SANDBOX.admin)));
+    expect(home).toContain(':calendar: Scheduled');
+    expect(home).toContain(`cancel:${record.id}`);
 
     clock.set(start.at - 60_000);
     expect(await h.bot.jobs.timed()).toMatchObject({ sent: 0 });

@@ -131,6 +131,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clock,
     logger,
     seal,
+    report: (record) => notifier.reportOnboarding(record),
     post: (channel, text, blocks) => notifier.post(channel, text, blocks),
     onRun: metrics.jobRan,
     requestsExpired: async (records) => {
@@ -187,6 +188,18 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       )
     : undefined;
   failover?.unref();
+
+  // node-cron never replays a missed run: the digest catches up, and timed work due while the
+  // bot was down (scheduled onboardings, reminders) runs now, once.
+  if (options.schedule !== false) {
+    jobs.start();
+    void jobs
+      .catchUp()
+      .catch((error) => logger.error('digest catch-up failed', errorFields(error)));
+  }
+  void resuming
+    .then(() => jobs.timed())
+    .catch((error) => logger.error('timed jobs at start failed', errorFields(error)));
 
   let stopping: Promise<void> | undefined;
   return {

@@ -53,6 +53,10 @@ export type Config = {
   expiryWarningDays: number;
   /** Closed onboardings older than this move to the archive file. */
   archiveAfterDays: number;
+  /** One automatic reminder this many hours before an invite expires; 0: none. */
+  reminderHoursBeforeExpiry: number;
+  /** Local hour (digest time zone) at which scheduled invitations go out. */
+  sendHour: number;
   /** Onboardings provisioning at once; the rest wait, recorded, in order. */
   onboardingConcurrency: number;
   /** With a shared store: how long a replica's claim on a record lasts unrenewed (failover time). */
@@ -227,6 +231,8 @@ const EnvSchema = z.object({
   ),
   EXPIRY_WARNING_DAYS: positiveInt('day', 2, 365),
   ARCHIVE_AFTER_DAYS: positiveInt('day', 90, 3650),
+  REMINDER_HOURS_BEFORE_EXPIRY: positiveInt('hour', 24, 2160, 0),
+  SEND_HOUR: positiveInt('hour', 9, 23, 0, ' (a local hour, 0–23)'),
   ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
   LEASE_SECONDS: positiveInt('second', 30, 300, 2),
   DATABASE_URL: optional(
@@ -378,6 +384,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     inviteTtlDays: e.INVITE_TTL_DAYS,
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
     archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
+    reminderHoursBeforeExpiry: e.REMINDER_HOURS_BEFORE_EXPIRY,
+    sendHour: e.SEND_HOUR,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     leaseSeconds: e.LEASE_SECONDS,
     dataFile: resolve(e.DATA_FILE),

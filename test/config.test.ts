@@ -216,6 +216,21 @@ describe('config', () => {
     expect(problems).not.toMatch(/\b1 days\b/);
   });
 
+  test('reminder hours and the send hour: defaults, 0 allowed, out of range named', () => {
+    const defaults = loadConfig(valid);
+    expect(defaults.reminderHoursBeforeExpiry).toBe(24);
+    expect(defaults.sendHour).toBe(9);
+    const off = loadConfig({ ...valid, REMINDER_HOURS_BEFORE_EXPIRY: '0', SEND_HOUR: '0' });
+    expect(off.reminderHoursBeforeExpiry).toBe(0);
+    expect(off.sendHour).toBe(0);
+    const problems = problemsOf({ ...valid, REMINDER_HOURS_BEFORE_EXPIRY: '-1', SEND_HOUR: '24' });
+    expect(problems).toContain('REMINDER_HOURS_BEFORE_EXPIRY should be at least 0 hours');
+    expect(problems).toContain('SEND_HOUR should be at most 23 hours (a local hour, 0–23)');
+    expect(problemsOf({ ...valid, SEND_HOUR: '9.5' })).toContain(
+      'SEND_HOUR should be a whole number of hours',
+    );
+  });
+
   test('a digest more often than hourly is accepted with a warning for the start log', () => {
     const everyMinute = loadConfig({ ...valid, DIGEST_CRON: '* * * * *' });
     expect(everyMinute.digest.cron).toBe('* * * * *');

@@ -26,6 +26,8 @@ export type JobsOptions = {
   logger: Logger;
   /** Seals the digest's buttons to the records they act on. */
   seal: Seal;
+  /** Tells the requester (and the audit channel) how an onboarding the jobs ran ended. */
+  report: (record: OnboardingRecord) => Promise<void>;
   /** Posts a message to a channel (paced and logged by the notifier). */
   post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
   /** Told how each run ended (metrics): skipped = nothing to do (a digest slot already posted). */
@@ -36,9 +38,11 @@ export type JobsOptions = {
 
 const SWEEP_CRON = '*/15 * * * *';
 const RECONCILE_CRON = '7 * * * *';
+/** Reminders (and other work due at a moment) are looked for every minute. */
+const TIMED_CRON = '* * * * *';
 
 /**
- * The node-cron jobs: digest, expiry sweep and reconciliation. node-cron never
+ * The node-cron jobs: digest, expiry sweep, reconciliation and reminders. node-cron never
  * replays a missed run, so the digest's last slot is stored and a slot missed
  * while the bot was down is posted once at start.
  */
@@ -177,6 +181,24 @@ export class Jobs {
   }
 
   /**
+   * Work due at a moment: scheduled onboardings whose start time came (or
+   * passed while the bot was down), then the reminders. With a slot (the cron
+   * run), the slot is claimed first so one replica runs it; the records' leases
+   * and what they record keep each send at most once either way.
+   */
+  async timed(slot?: Date): Promise<{ sent: number; reminders: number }> {
+    const { config, service, logger } = this.o;
+    if (slot && !(await service.claimJobSlot('timed', localSlotKey(slot, config.digest.timezone))))
+      return { sent: 0, reminders: 0 };
+    const sent = await service.sendScheduled();
+    if (sent.length > 0) logger.info('scheduled onboardings sent', { count: sent.length });
+    await Promise.all(sent.map((record) => this.o.report(record)));
+    const reminders = await service.sendReminders(config.reminderHoursBeforeExpiry);
+    if (reminders > 0) logger.info('reminders sent', { count: reminders });
+    return { sent: sent.length, reminders };
+  }
+
+  /**
    * The slot to catch up at start: the latest digest slot, when it passed after
    * the last posted one. On the very first start the current slot is only
    * remembered (nothing was missed).
@@ -230,6 +252,15 @@ export class Jobs {
           run: () => this.reconcile(),
         },
         onError('reconcile'),
+      ),
+      scheduleJob(
+        {
+          name: 'timed',
+          expression: TIMED_CRON,
+          timeZone: config.digest.timezone,
+          run: (date) => this.timed(date),
+        },
+        onError('timed'),
       ),
     ];
   }

@@ -15,6 +15,8 @@ export const STATES = [
   // A requester's onboarding waiting for an admin's approval; nothing exists upstream yet.
   'requested',
   'provisioning',
+  /** The SIP user exists (the login is reserved); the invite goes out at `startAt`. */
+  'scheduled',
   'pending',
   'failed',
   'accepted',
@@ -215,6 +217,33 @@ export const OnboardingRecordSchema = z.object({
     .default({}),
   /** A request that needed an admin's approval: where it waits, until when, who decided. */
   approval: ApprovalSchema.optional(),
+  /**
+   * When the invite and the invitations go out (a start date in the future); the
+   * record is `scheduled` until then, and the invite's lifetime counts from it.
+   */
+  startAt: iso.optional(),
+  /**
+   * The one automatic reminder. Written under the record's lease *before*
+   * anything is sent (`sending`), so a crash, a restart or another replica
+   * never sends it twice; `sending` left behind means "not confirmed".
+   */
+  reminder: z
+    .object({
+      status: z.enum(['sending', 'sent', 'failed', 'partial']),
+      at: iso,
+      channels: z.array(z.enum(CHANNELS)),
+      /** Per channel: sent, failed (why) or not confirmed. */
+      results: z
+        .array(
+          z.object({
+            channel: z.enum(CHANNELS),
+            outcome: z.enum(['sent', 'failed', 'unknown']),
+            reason: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
   /** When an expiry was last reported in a digest (so "expired since the last digest" is exact). */
   expiredAt: iso.optional(),
   acceptedAt: iso.optional(),

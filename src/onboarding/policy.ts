@@ -17,6 +17,7 @@ export const OPEN_STATES: readonly OnboardingState[] = [
   // A request holds its login and e-mail while it waits: approving it must not clash.
   'requested',
   'provisioning',
+  'scheduled',
   'pending',
   'failed',
   'expired',
@@ -52,7 +53,9 @@ export type ActionName =
   | 'reject'
   | 'offboard'
   | 'retryOffboard'
-  | 'reactivate';
+  | 'reactivate'
+  | 'send_now'
+  | 'cancel';
 
 const REQUEST_LABEL: Partial<Record<OnboardingState, string>> = {
   requested: 'still waiting for approval',
@@ -69,6 +72,8 @@ export function unfinishedOffboardParts(record: OnboardingRecord): OffboardPart[
 /** An invitation that is closed for good (accepted, revoked or offboarded). */
 export const isClosedInvite = (state: OnboardingState) =>
   state === 'revoked' || state === 'accepted' || state === 'offboarded';
+
+const NOT_YET = 'The invite is not created yet: it goes out on the start date (or use Send now).';
 
 /** The channels whose delivery failed definitely: Retry sends these again (never `unknown` ones). */
 export function retryableChannels(record: OnboardingRecord): Channel[] {
@@ -104,12 +109,14 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
       if (state === 'failed' && !record.sipUser) return undefined;
       return 'Only an onboarding whose SIP user could not be created can be corrected.';
     case 'extend':
+      if (state === 'scheduled') return NOT_YET;
       if (isClosedInvite(state)) return `Nothing to extend: the invite is already ${state}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
       if (!record.invite)
         return 'There is no SIP user invite to extend yet; retry the onboarding first.';
       return undefined;
     case 'resend':
+      if (state === 'scheduled') return NOT_YET;
       if (isClosedInvite(state)) return `Nothing to resend: the invite is already ${state}.`;
       if (state === 'provisioning') return 'The onboarding is still running; try again shortly.';
       if (state === 'expired') return 'The invite has expired: extend it first, then resend.';
@@ -117,6 +124,7 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
         return 'The SIP user or its invite does not exist yet; retry the onboarding first.';
       return undefined;
     case 'revoke':
+      if (state === 'scheduled') return 'It is scheduled: use Cancel instead.';
       if (state === 'revoked') return 'Already revoked.';
       if (state === 'accepted' || state === 'offboarded')
         return `Nothing to revoke: the invite is already ${state === 'accepted' ? 'accepted' : 'used and the member offboarded'}.`;
@@ -144,6 +152,10 @@ export function refusal(record: OnboardingRecord, action: ActionName): string | 
       if (record.sipUser.active)
         return 'The SIP user is still active: nothing to reactivate (retry the offboarding to finish it).';
       return undefined;
+    case 'send_now':
+    case 'cancel':
+      if (state === 'scheduled') return undefined;
+      return `It is not scheduled any more: this onboarding is ${state}.`;
   }
 }
 
@@ -169,6 +181,7 @@ export function allowedActions(record: OnboardingRecord): ActionName[] {
   const names: ActionName[] = [
     'approve',
     'reject',
+    'send_now',
     'retry',
     'amend',
     'extend',
@@ -177,6 +190,7 @@ export function allowedActions(record: OnboardingRecord): ActionName[] {
     'retryOffboard',
     'reactivate',
     'offboard',
+    'cancel',
   ];
   return names.filter((name) => {
     if (refusal(record, name)) return false;

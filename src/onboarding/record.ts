@@ -15,6 +15,8 @@ export type OnboardingRequest = {
   lifetimeDays: number;
   channels: Channel[];
   note?: string | undefined;
+  /** A start date in the future: the SIP user is created now, the invite and invitations then. */
+  startAt?: Date | undefined;
   /** Where the requester's Slack result lives (the modal's view id). */
   slack?: OnboardingRecord['slack'];
   /** Set when an admin must approve it first: the record starts `requested`, undecided until then. */
@@ -36,6 +38,7 @@ export function newRecord(
     requestedBy: request.requestedBy,
     person: request.person,
     ...(request.note ? { note: request.note } : {}),
+    ...(request.startAt ? { startAt: request.startAt.toISOString() } : {}),
     lifetimeDays: request.lifetimeDays,
     channels: request.channels,
     state: request.approvalExpiresAt ? 'requested' : 'provisioning',
@@ -55,7 +58,8 @@ export function newRecord(
         action: 'requested',
         detail:
           `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}` +
-          (request.approvalExpiresAt ? '; waiting for approval' : ''),
+          (request.approvalExpiresAt ? '; waiting for approval' : '') +
+          (request.startAt ? `; invite goes out ${request.startAt.toISOString()}` : ''),
       },
     ],
   };

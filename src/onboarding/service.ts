@@ -24,6 +24,8 @@ import type {
 import { Pipeline } from './pipeline.ts';
 import type { DomainObserver, Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
+import { sendReminders } from './reminders.ts';
+import { cancel, sendDue, sendNow } from './scheduled.ts';
 import { clashes, type Except, loginClash } from './uniqueness.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
@@ -188,6 +190,21 @@ export class OnboardingService {
     return this.core.providers.opentact.canModifyDomainUsers;
   }
 
+  /** Scheduled onboarding → invited now (Send now). */
+  sendNow(id: string, by: string): Promise<ActionOutcome> {
+    return sendNow(this.core, this.pipeline, id, by);
+  }
+
+  /** Scheduled onboarding → cancelled: its SIP user removed, nothing sent. */
+  cancel(id: string, by: string): Promise<ActionOutcome> {
+    return cancel(this.core, id, by);
+  }
+
+  /** Sends the scheduled onboardings whose start time has passed; returns them as they ended. */
+  sendScheduled(): Promise<OnboardingRecord[]> {
+    return sendDue(this.core, this.pipeline);
+  }
+
   sweepExpired(): Promise<number> {
     return sweepExpired(this.core);
   }
@@ -199,6 +216,11 @@ export class OnboardingService {
 
   reconcile() {
     return reconcile(this.core);
+  }
+
+  /** Sends the reminders that are due (`hours` before expiry); returns how many went out. */
+  sendReminders(hours: number): Promise<number> {
+    return sendReminders(this.core, hours);
   }
 
   /** Where the requester's result lives in Slack, to update it later (kept through shutdown). */

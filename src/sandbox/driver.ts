@@ -316,6 +316,8 @@ export function modalValues(input: {
   /** 'both' | 'sms' | 'email' | 'none' (nothing selected). */
   channels?: string;
   note?: string;
+  /** YYYY-MM-DD, as the date picker reports it; absent: none picked. */
+  startDate?: string;
 }) {
   const text = (value: string | undefined, type = 'plain_text_input') => ({
     type,
@@ -328,6 +330,9 @@ export function modalValues(input: {
     phone: { phone_input: text(input.phone ?? '+4915112345678') },
     login: { login_input: text(input.login) },
     lifetime: { lifetime_input: text(input.lifetime ?? '7', 'number_input') },
+    start_date: {
+      start_date_input: { type: 'datepicker', selected_date: input.startDate ?? null },
+    },
     channels: {
       channels_input: {
         type: 'radio_buttons',

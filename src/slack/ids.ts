@@ -22,6 +22,7 @@ export const INPUT = {
   lifetime: 'lifetime',
   channels: 'channels',
   note: 'note',
+  startDate: 'start_date',
 } as const;
 export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
 
@@ -51,6 +52,8 @@ export const ACTION = {
   offboard: 'offboard',
   retryOffboard: 'retry_offboard',
   reactivate: 'reactivate',
+  sendNow: 'send_now',
+  cancel: 'cancel',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

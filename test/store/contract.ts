@@ -146,6 +146,7 @@ export function describeRecordStoreContract(
       expect(await store.countByState()).toEqual({
         requested: 0,
         provisioning: 1,
+        scheduled: 0,
         pending: 0,
         failed: 0,
         accepted: 0,
@@ -192,6 +193,20 @@ export function describeRecordStoreContract(
         const next = await again(store);
         expect(await next.get(record.id)).toEqual(updated);
       }
+    });
+
+    test('a scheduled record (start date ahead) is open and counted', async () => {
+      const store = await fresh();
+      const startAt = new Date(NOW.getTime() + 86_400_000).toISOString();
+      const record = (
+        await store.insert(makeRecord({ state: 'scheduled', invite: undefined, startAt }))
+      ).record;
+      expect(ids(await store.listOpen())).toEqual([record.id]);
+      expect(ids(await store.findOpen({ login: record.person.login }))).toEqual([record.id]);
+      expect((await store.countByState()).scheduled).toBe(1);
+      expect((await store.get(record.id))?.startAt).toBe(startAt);
+      await store.update(record.id, setState('pending'), NOW);
+      expect((await store.countByState()).scheduled).toBe(0);
     });
 
     test('recent returns the newest live records first', async () => {

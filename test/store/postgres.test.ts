@@ -117,6 +117,19 @@ describe('PostgresStore', () => {
     expect((await store.countByState()).request_expired).toBe(1);
   });
 
+  test('a scheduled onboarding holds its SIP login (migration 4)', async () => {
+    const store = await open(await emptyDatabaseUrl('pg'));
+    const scheduled = (
+      await store.insert(
+        makeRecord({ state: 'scheduled', invite: undefined, startAt: NOW.toISOString() }),
+      )
+    ).record;
+    const same = makeRecord({ person: { ...makeRecord().person, login: scheduled.person.login } });
+    await expect(store.insert(same)).rejects.toThrow(DuplicateOpenRecordError);
+    await store.update(scheduled.id, setState('revoked'), NOW);
+    expect((await store.insert(same)).created).toBe(true);
+  });
+
   test('a second open onboarding with the same SIP login is refused', async () => {
     const store = await open(await emptyDatabaseUrl('pg'));
     const first = (await store.insert(makeRecord())).record;

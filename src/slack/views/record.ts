@@ -14,6 +14,7 @@ import {
   retryableChannels,
   unfinishedOffboardParts,
 } from '../../onboarding/policy.ts';
+import { describeResult } from '../../onboarding/reminders.ts';
 import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, code, context, esc, plain, section, slackDate, user } from './blocks.ts';
@@ -23,6 +24,7 @@ import { actions, button, code, context, esc, plain, section, slackDate, user } 
 export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
   requested: ':raised_hand: waiting for approval',
   provisioning: ':hourglass_flowing_sand: provisioning',
+  scheduled: ':calendar: scheduled',
   pending: ':envelope: invited',
   failed: ':x: failed',
   accepted: ':white_check_mark: accepted',
@@ -48,6 +50,9 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
   if (delivery.status === 'unknown') {
     return `${DELIVERY_ICON.unknown} ${label}: not confirmed${reason}. The person may already have it; Resend only if they did not.`;
   }
+  if (delivery.status === 'pending' && record.state === 'scheduled') {
+    return `${DELIVERY_ICON.pending} ${label}: goes out on the start date`;
+  }
   if (delivery.status === 'pending' && record.state !== 'provisioning') {
     return `${DELIVERY_ICON.skipped} ${label}: not sent (an earlier step failed)`;
   }
@@ -60,9 +65,24 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
  * reader's time zone. `now` tells the past tense from the future.
  */
 export function expiryText(record: OnboardingRecord, now: Date): string {
+  if (record.state === 'scheduled' && record.startAt)
+    return `goes out ${slackDate(record.startAt)}`;
   if (!record.invite) return 'no invite yet';
   const past = Date.parse(record.invite.expiresAt) <= now.getTime();
   return `${past ? 'expired' : 'expires'} ${slackDate(record.invite.expiresAt)}`;
+}
+
+/** The automatic reminder, when one went out (or was tried). */
+export function reminderText(record: OnboardingRecord): string {
+  const reminder = record.reminder;
+  if (!reminder) return 'No reminder sent yet.';
+  const when = slackDate(reminder.at);
+  if (reminder.status === 'sending') {
+    return `${DELIVERY_ICON.unknown} Reminder ${when}: not confirmed (interrupted while sending); it is not sent again.`;
+  }
+  const parts = reminder.results.map(describeResult).join('; ');
+  const icon = reminder.status === 'sent' ? ':bell:' : DELIVERY_ICON.failed;
+  return `${icon} Reminder ${when}: ${esc(parts)}`;
 }
 
 /** One line per person: name, login, channels, state, expiry (or how they were offboarded). */
@@ -71,7 +91,7 @@ export function summaryLine(record: OnboardingRecord, now: Date): string {
   const when =
     record.state === 'offboarded'
       ? ` · ${offboardText(record)}`
-      : record.invite
+      : record.invite || record.state === 'scheduled'
         ? ` · ${expiryText(record, now)}`
         : '';
   return (
@@ -137,6 +157,41 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   }
   if (allowed.has('reject'))
     buttons.push(button('Reject', actionId(ACTION.reject, id), seal(ACTION.reject, id), 'danger'));
+  if (allowed.has('send_now')) {
+    // It reaches someone outside the company before the date they were told: Slack asks first.
+    const confirm = {
+      title: plain('Send the invitation now?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `The invite for *${esc(displayName(record.person))}* is created now and the invitations go out at once; its lifetime counts from now.`,
+      },
+      confirm: plain('Send now', 30),
+      deny: plain('Not yet', 30),
+    };
+    buttons.push(
+      button(
+        'Send now',
+        actionId(ACTION.sendNow, id),
+        seal(ACTION.sendNow, id),
+        'primary',
+        confirm,
+      ),
+    );
+  }
+  if (allowed.has('cancel')) {
+    const confirm = {
+      title: plain('Cancel the onboarding?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `The SIP user \`${esc(record.person.login)}\` reserved for *${esc(displayName(record.person))}* is removed and nothing is sent.`,
+      },
+      confirm: plain('Cancel it', 30),
+      deny: plain('Keep it', 30),
+    };
+    buttons.push(
+      button('Cancel', actionId(ACTION.cancel, id), seal(ACTION.cancel, id), 'danger', confirm),
+    );
+  }
   if (allowed.has('retry')) {
     const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
     // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.
@@ -271,7 +326,8 @@ export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
         (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
     ),
     section(
-      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
+      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}` +
+        (record.reminder ? `\n${reminderText(record)}` : ''),
     ),
     ...(record.offboarding ? [section(offboardingLines(record))] : []),
     section(

@@ -4,6 +4,7 @@ import type { SlackContext } from '../../context.ts';
 import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
 import { approve } from './approve.ts';
+import { cancel } from './cancel.ts';
 import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
@@ -14,6 +15,7 @@ import { tellPrivately } from './report.ts';
 import { resend } from './resend.ts';
 import { retry } from './retry.ts';
 import { revoke } from './revoke.ts';
+import { sendNow } from './send-now.ts';
 
 export type ButtonListener = (ctx: SlackContext, clicked: Clicked) => Promise<void>;
 
@@ -28,6 +30,8 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.offboard]: offboard,
   [ACTION.retryOffboard]: retryOffboard,
   [ACTION.reactivate]: reactivate,
+  [ACTION.sendNow]: sendNow,
+  [ACTION.cancel]: cancel,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

@@ -20,7 +20,10 @@ export async function openModal(
   const modalFor = (role: Role) =>
     onboardModal(
       ctx.service.enabledChannels(),
-      { lifetimeDays: ctx.config.inviteTtlDays },
+      {
+        lifetimeDays: ctx.config.inviteTtlDays,
+        sendTime: { hour: ctx.config.sendHour, timeZone: ctx.config.digest.timezone },
+      },
       '',
       role === 'requester' || ctx.config.approvals.requireApproval
         ? 'An admin approves this request before anything is created.'

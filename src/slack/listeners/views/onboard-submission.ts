@@ -27,7 +27,13 @@ export async function onboardSubmission(
 ): Promise<void> {
   const userId = body.user.id;
   const enabled = ctx.service.enabledChannels();
-  const result = validateModal(view.state.values as never, enabled);
+  const result = validateModal(view.state.values as never, enabled, {
+    schedule: {
+      now: ctx.clock(),
+      timeZone: ctx.config.digest.timezone,
+      sendHour: ctx.config.sendHour,
+    },
+  });
   if (!result.ok) {
     await ack({ response_action: 'errors', errors: result.errors });
     return;

@@ -68,6 +68,24 @@ const clear = async (selector: string) => {
 /** The newest message in the open conversation that has a button whose action id starts so. */
 const button = (prefix: string) => `${$('timeline')} [data-testid^="button-${prefix}"]`;
 
+/** Nothing the page receives holds a credential, a SIP password, or an invite code or link. */
+async function expectNoSecretInThePage() {
+  const { world } = sandbox.session;
+  const state = await (await fetch(`${sandbox.url}api/state?as=${SANDBOX.admin}`)).text();
+  const secrets = [
+    SANDBOX.slackBotToken,
+    SANDBOX.signingSecret,
+    SANDBOX.opentactToken,
+    SANDBOX.usermgmtToken,
+    SANDBOX.slykApiKey,
+    ...world.opentact.server.calls.map((c) => (c.body as { password?: string })?.password),
+    ...world.slyk.invites().flatMap((i) => [i.code, i.url]),
+    ...[...world.opentact.state.invites.values()].map((i) => i.token),
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  expect(secrets.length).toBeGreaterThan(6);
+  expect(secrets.filter((s) => state.includes(s))).toEqual([]);
+}
+
 test('a person onboards someone, fixes a field, retries, extends and revokes, all in the page', async () => {
   onTestFailed(async () => {
     const path = join(tmpdir(), 'sandbox-failure.png');
@@ -144,16 +162,156 @@ test('a person onboards someone, fixes a field, retries, extends and revokes, al
   await page.click(`${$('upstream-call')}[data-api="Opentact"]:last-child button`);
   const body = await textOf($('upstream-body'));
   expect(body).toContain('••• hidden');
-  const state = await (await fetch(`${sandbox.url}api/state?as=${SANDBOX.admin}`)).text();
-  const secrets = [
-    SANDBOX.slackBotToken,
-    SANDBOX.signingSecret,
-    SANDBOX.opentactToken,
-    SANDBOX.usermgmtToken,
-    SANDBOX.slykApiKey,
-    ...world.opentact.server.calls.map((c) => (c.body as { password?: string })?.password),
-    ...world.slyk.invites().flatMap((i) => [i.code, i.url]),
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
-  expect(secrets.length).toBeGreaterThan(6);
-  expect(secrets.filter((s) => state.includes(s))).toEqual([]);
+  await expectNoSecretInThePage();
 }, 45_000);
+
+test('Block Kit and mrkdwn render as Slack shows them, and nothing in a message becomes markup', async () => {
+  const blocks = [
+    { type: 'header', text: { type: 'plain_text', text: 'Weekly <b>digest</b>' } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: '*bold* _italic_ ~strike~ `code` <https://example.com|a link> <@U0ADMIN01> <!date^1700000000^{date}|14 Nov 2023> :white_check_mark: &lt;img src=x onerror="window.__pwned=1"&gt; <javascript:window.__pwned=1|bad link>',
+      },
+      fields: [
+        { type: 'mrkdwn', text: '*Login*\nada.lovelace' },
+        { type: 'plain_text', text: '<script>window.__pwned=1</script>' },
+      ],
+      accessory: { type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Go' } },
+    },
+    { type: 'divider' },
+    {
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'posted by <@U0MEMBER1>' },
+        { type: 'image', image_url: 'javascript:window.__pwned=1', alt_text: 'evil' },
+      ],
+    },
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'a1',
+          text: { type: 'plain_text', text: 'One' },
+          style: 'primary',
+        },
+        {
+          type: 'overflow',
+          action_id: 'more',
+          options: [
+            { text: { type: 'plain_text', text: 'First' }, value: '1' },
+            { text: { type: 'plain_text', text: 'Second' }, value: '2' },
+          ],
+        },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: '```\nline <b>one</b>\nline two\n```' } },
+    { type: 'image', image_url: 'https://example.com/a.png', alt_text: 'a picture' },
+  ];
+  // The page's own renderer, imported through its import map, drawn into a fixture.
+  const result = await page.evaluate(`(async () => {
+    const [{ render }, { html }, { Blocks }] = await Promise.all([
+      import('preact'), import('/html.js'), import('/blocks.js'),
+    ]);
+    const root = document.createElement('div');
+    root.id = 'fixture';
+    document.body.append(root);
+    const users = [{ id: 'U0ADMIN01', name: 'grace' }, { id: 'U0MEMBER1', name: 'linus' }];
+    render(html\`<\${Blocks} blocks=\${${JSON.stringify(blocks)}} ctx=\${{ users, act() {}, confirm() {} }} />\`, root);
+    await new Promise((r) => setTimeout(r, 50));
+    const q = (s) => [...root.querySelectorAll(s)].map((e) => e.textContent);
+    return {
+      header: q('.bk-header'), bold: q('b'), italic: q('i'), strike: q('s'), code: q('code'),
+      links: [...root.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.textContent]),
+      mentions: q('.mention'), dates: q('.date'), fields: q('.bk-field').length,
+      dividers: q('hr').length, pre: q('pre.code-block'), buttons: q('button'),
+      images: [...root.querySelectorAll('img')].map((i) => i.getAttribute('src')),
+      scripts: root.querySelectorAll('script').length,
+      handlers: [...root.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+      emoji: q('.emoji'), text: root.textContent, pwned: window.__pwned ?? null,
+    };
+  })()`);
+  expect(result).toMatchObject({
+    header: ['Weekly <b>digest</b>'],
+    bold: ['bold', 'Login'],
+    italic: ['italic'],
+    strike: ['strike'],
+    code: ['code'],
+    links: [['https://example.com', 'a link']],
+    mentions: ['@grace', '@linus'],
+    dates: ['14 Nov 2023'],
+    fields: 2,
+    dividers: 1,
+    pre: ['line <b>one</b>\nline two'],
+    buttons: ['Go', 'One', '⋯'],
+    images: ['https://example.com/a.png'],
+    scripts: 0,
+    handlers: 0,
+    emoji: ['✔'],
+    pwned: null,
+  });
+  const text = (result as { text: string }).text;
+  expect(text).toContain('<img src=x onerror="window.__pwned=1">');
+  expect(text).toContain('bad link');
+  expect(text).toContain('<script>window.__pwned=1</script>');
+  expect(text).toContain('[evil]');
+  await page.evaluate(`document.getElementById('fixture').remove()`);
+});
+
+test('a member is refused; the Home tab; the modal stack; the accept switch; Slack refusals shown', async () => {
+  const { world, bot } = sandbox.session;
+
+  // Linus is neither an onboarding admin nor a workspace admin.
+  await page.select($('user-picker'), SANDBOX.member);
+  await page.waitForSelector($('nav-general'));
+  await page.click($('nav-general'));
+  await page.type($('composer'), '/onboard list');
+  await page.keyboard.press('Enter');
+  await waitText($('timeline'), /Only @grace can onboard people/);
+  expect(await page.$eval(`${$('message')}:last-child`, (el) => el.textContent)).toMatch(
+    /Only visible to you/,
+  );
+  await page.click($('nav-home'));
+  await waitText($('home'), /onboard|invitation/i);
+
+  // Back to Grace: her Home tab, a new onboarding, and Revoke from inside the result modal.
+  await page.select($('user-picker'), SANDBOX.admin);
+  await page.waitForSelector($('nav-general'));
+  await page.click($('nav-general'));
+  await page.type($('composer'), '/onboard');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector($('input-first_name'));
+  await page.type($('input-first_name'), 'Alan');
+  await page.type($('input-last_name'), 'Turing');
+  await page.type($('input-email'), 'alan@example.com');
+  await page.type($('input-phone'), '+447700900123');
+  await page.click($('modal-submit'));
+  await waitText($('modal'), /is invited/);
+  await page.click(`${$('modal')} [data-testid^="button-revoke:"]`);
+  // views.push: the dialog stacks on the result, with a back arrow.
+  await page.waitForSelector(`${$('modal')}[data-depth="2"]`);
+  expect(await textOf($('modal-title'))).toBe('Revoke invitation');
+  await page.click($('modal-back'));
+  await page.waitForSelector(`${$('modal')}[data-depth="1"]`);
+  await page.click($('modal-x'));
+  await page.waitForSelector($('modal'), { hidden: true });
+
+  // The invitee accepts (upstream); the bot's reconciliation notices.
+  await page.click($('switch-accept'));
+  await waitText($('switch-notice'), /Alan Turing accepted.*found 1 accepted/);
+  const alan = bot.lowdb!.all().find((r) => r.person.firstName === 'Alan')!;
+  expect(alan.state).toBe('accepted');
+
+  // Slack refuses the bot's Home tab: the page says so, as Slack would show an error.
+  world.slack.addFault({ method: 'views.publish', error: 'invalid_blocks' });
+  await page.click($('nav-home'));
+  await waitText($('toast'), /Slack refused the bot's views\.publish: invalid_blocks/);
+  await waitText($('refusals'), /views\.publish → invalid_blocks/);
+  // And the next opening works again, showing the admin's Home.
+  await page.click($('nav-general'));
+  await page.click($('nav-home'));
+  await waitText($('home'), /accepted/i);
+  await expectNoSecretInThePage();
+}, 30_000);

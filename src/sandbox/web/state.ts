@@ -60,7 +60,7 @@ export type Snapshot = {
 
 /** Values that open something: never shown, wherever they turn up. */
 const SECRET_KEY =
-  /pass|token|secret|key|auth|ha1|signature|^code$|^url$|link|invite_url|credential/i;
+  /pass|token|secret|key|auth|ha1|signature|credential|link|(?:^|[^a-z])(?:code|url)(?:[^a-z]|$)/i;
 
 export function mask(value: unknown, secrets: string[], depth = 0): unknown {
   if (depth > 8) return '[…]';
@@ -107,7 +107,10 @@ export function buildSnapshot(
   extra: { notes: LocalNote[]; refusals: Refusal[]; smsFailArmed: boolean; latencyMs: number },
 ): Snapshot {
   const slack = world.slack;
+  // Besides anything under a secret-looking key: the credentials, and every invite code and link.
   const secrets = [
+    ...world.slyk.invites().flatMap((i) => [i.url, i.code]),
+    ...[...world.opentact.state.invites.values()].map((i) => i.token),
     SANDBOX.slackBotToken,
     SANDBOX.slackAppToken,
     SANDBOX.signingSecret,

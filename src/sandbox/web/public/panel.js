@@ -11,7 +11,9 @@ const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 
 function Call({ c }) {
   const [open, setOpen] = useState(false);
-  const query = Object.keys(c.query).length ? `?${new URLSearchParams(c.query).toString()}` : '';
+  // Shown decoded, as one reads it (the server masked secret values already).
+  const pairs = Object.entries(c.query).map(([k, v]) => `${k}=${v}`);
+  const query = pairs.length ? `?${pairs.join('&')}` : '';
   const failed = c.status === 0 || c.status >= 400;
   return html`<li class="call" data-testid="upstream-call" data-api=${c.api}>
     <button class="call-line" onClick=${() => setOpen(!open)} title="Show the body">

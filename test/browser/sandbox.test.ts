@@ -65,6 +65,11 @@ const clear = async (selector: string) => {
   await page.click(selector, { clickCount: 3 });
   await page.keyboard.press('Backspace');
 };
+/** Picks who you are, and waits until the page shows that person's Slack. */
+const actAs = async (userId: string) => {
+  await page.select($('user-picker'), userId);
+  await page.waitForSelector(`${$('app')}[data-me="${userId}"]`);
+};
 /** The newest message in the open conversation that has a button whose action id starts so. */
 const button = (prefix: string) => `${$('timeline')} [data-testid^="button-${prefix}"]`;
 
@@ -134,6 +139,16 @@ test('a person onboards someone, fixes a field, retries, extends and revokes, al
 
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT });
+
+  // Resend: a dialog with checkboxes (both preselected: both were sent); only the SMS again.
+  await page.click(button('resend:'));
+  await page.waitForSelector(`${$('modal')}[data-callback="resend_modal"]`);
+  await page.click($('option-resend_channels-email'));
+  await page.click($('modal-submit'));
+  await page.waitForSelector($('modal'), { hidden: true });
+  await waitText($('timeline'), /resent|sent again/i);
+  expect(world.usermgmt.sent).toHaveLength(2);
+  expect(world.slyk.outbox).toHaveLength(1);
 
   const record = bot.lowdb!.all()[0]!;
   const expiryBefore = record.invite!.expiresAt;
@@ -264,8 +279,7 @@ test('a member is refused; the Home tab; the modal stack; the accept switch; Sla
   const { world, bot } = sandbox.session;
 
   // Linus is neither an onboarding admin nor a workspace admin.
-  await page.select($('user-picker'), SANDBOX.member);
-  await page.waitForSelector($('nav-general'));
+  await actAs(SANDBOX.member);
   await page.click($('nav-general'));
   await page.type($('composer'), '/onboard list');
   await page.keyboard.press('Enter');
@@ -277,8 +291,7 @@ test('a member is refused; the Home tab; the modal stack; the accept switch; Sla
   await waitText($('home'), /onboard|invitation/i);
 
   // Back to Grace: her Home tab, a new onboarding, and Revoke from inside the result modal.
-  await page.select($('user-picker'), SANDBOX.admin);
-  await page.waitForSelector($('nav-general'));
+  await actAs(SANDBOX.admin);
   await page.click($('nav-general'));
   await page.type($('composer'), '/onboard');
   await page.keyboard.press('Enter');
@@ -303,6 +316,15 @@ test('a member is refused; the Home tab; the modal stack; the accept switch; Sla
   await waitText($('switch-notice'), /Alan Turing accepted.*found 1 accepted/);
   const alan = bot.lowdb!.all().find((r) => r.person.firstName === 'Alan')!;
   expect(alan.state).toBe('accepted');
+
+  // Upstream latency: every Opentact, UserMgmt and Slyk call waits.
+  await page.select($('switch-latency'), '500');
+  await waitText($('switch-notice'), /Every upstream call now waits 500 ms/);
+  const started = Date.now();
+  await fetch(`${world.slyk.url}/invites`);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(480);
+  await page.select($('switch-latency'), '0');
+  await waitText($('switch-notice'), /No added latency/);
 
   // Slack refuses the bot's Home tab: the page says so, as Slack would show an error.
   world.slack.addFault({ method: 'views.publish', error: 'invalid_blocks' });

@@ -68,6 +68,8 @@ function App() {
     setBusy(true);
     const outcome = await call('/api/switch', body);
     setBusy(false);
+    // The SMS switch shows its own state (armed until an SMS is tried); the others say what they did.
+    if (body.name === 'fail-next-sms' && outcome.ok) return refresh();
     setNotice(outcome.message ?? (outcome.ok ? 'Done.' : 'Failed.'));
     clearTimeout(noticeTimer.current);
     noticeTimer.current = setTimeout(() => setNotice(''), 8_000);
@@ -92,7 +94,7 @@ function App() {
   };
   const unread = (c) => c.messages.length;
 
-  return html`<div class="app">
+  return html`<div class="app" data-testid="app" data-me=${state.me}>
     <nav class="sidebar">
       <div class="workspace">Sandbox workspace</div>
       <label class="whoami">

@@ -190,6 +190,7 @@ export class SlackSide {
               is_ephemeral: Boolean(where.ephemeral),
             },
             channel: { id: where.channel, name: 'channel' },
+            message: this.messageAt(where),
             response_url: this.slack.responseUrl({
               channel: where.channel,
               userId: me,
@@ -198,6 +199,14 @@ export class SlackSide {
           };
     const form = new URLSearchParams({ payload: JSON.stringify(payload) });
     return this.session.driver.send(form.toString(), 'application/x-www-form-urlencoded');
+  }
+
+  /** The clicked message as Slack puts it in a payload (ephemerals only carry what was shown). */
+  private messageAt(where: { channel: string; ts: string; ephemeral?: boolean }) {
+    const found = where.ephemeral
+      ? this.slack.ephemerals.find((e) => e.channel === where.channel && e.ts === where.ts)
+      : this.slack.messagesIn(where.channel).find((m) => m.ts === where.ts);
+    return { type: 'message', ts: where.ts, text: found?.text ?? '', blocks: found?.blocks ?? [] };
   }
 
   /** Typing into an input with dispatch_action (the bot may update the modal as one types). */

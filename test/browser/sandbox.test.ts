@@ -286,6 +286,81 @@ test('Block Kit and mrkdwn render as Slack shows them, and nothing in a message 
   await page.evaluate(`document.getElementById('fixture').remove()`);
 });
 
+test("a modal with selects, date pickers, checkboxes and numbers: Slack's own checks before sending", async () => {
+  needBrowser();
+  const opt = (value: string) => ({ text: { type: 'plain_text', text: `Option ${value}` }, value });
+  const input = (block_id: string, element: Record<string, unknown>, extra = {}) => ({
+    type: 'input',
+    block_id,
+    label: { type: 'plain_text', text: block_id },
+    element: { action_id: `${block_id}_input`, ...element },
+    ...extra,
+  });
+  const view = {
+    type: 'modal',
+    callback_id: 'fixture',
+    title: { type: 'plain_text', text: 'Fixture' },
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      input('team', { type: 'static_select', options: [opt('a'), opt('b')] }),
+      input('start', { type: 'datepicker' }),
+      input('tools', { type: 'checkboxes', options: [opt('x'), opt('y')] }),
+      input('seats', {
+        type: 'number_input',
+        is_decimal_allowed: false,
+        min_value: '1',
+        max_value: '5',
+      }),
+      input('note', { type: 'plain_text_input', multiline: true }, { optional: true }),
+    ],
+  };
+  // The page's own Modal, with a view id the sandbox does not know (as if it had been closed).
+  await page.evaluate(`(async () => {
+    const [{ render }, { html }, { Modal }] = await Promise.all([
+      import('preact'), import('/html.js'), import('/modal.js'),
+    ]);
+    const root = document.createElement('div');
+    root.id = 'fixture';
+    document.body.append(root);
+    const stack = [{ id: 'V0FIXTURE1', hash: '1', view: ${JSON.stringify(view)} }];
+    render(html\`<\${Modal} stack=\${stack} me="U0ADMIN01" users=\${[]} refresh=\${() => {}} act=\${() => {}} confirm=\${() => {}} />\`, root);
+  })()`);
+  const fixture = (testid: string) => `#fixture ${$(testid)}`;
+  await page.click(fixture('modal-submit'));
+  for (const field of ['team', 'start', 'tools', 'seats'])
+    await waitText(fixture(`error-${field}`), /Please complete this required field/);
+  expect(await page.$(fixture('error-note'))).toBeNull();
+
+  await page.select(fixture('input-team'), 'b');
+  await page.$eval(fixture('input-start'), (el) => {
+    (el as unknown as { value: string }).value = '2026-12-24';
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.click(fixture('option-tools-y'));
+  await page.type(fixture('input-seats'), '9');
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-seats'), /Must be at most 5/);
+  for (const field of ['team', 'start', 'tools'])
+    expect(await page.$(fixture(`error-${field}`))).toBeNull();
+
+  await clear(fixture('input-seats'));
+  await page.type(fixture('input-seats'), '3');
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/submit'));
+  await page.click(fixture('modal-submit'));
+  // The state as Slack reports it in view_submission: block_id → action_id → element state.
+  expect(JSON.parse((await sent).postData() ?? '{}').values).toEqual({
+    team: { team_input: { type: 'static_select', selected_option: opt('b') } },
+    start: { start_input: { type: 'datepicker', selected_date: '2026-12-24' } },
+    tools: { tools_input: { type: 'checkboxes', selected_options: [opt('y')] } },
+    seats: { seats_input: { type: 'number_input', value: '3' } },
+    note: { note_input: { type: 'plain_text_input', value: null } },
+  });
+  // Everything passed Slack's checks and went to the sandbox, which no longer has this view.
+  await waitText(fixture('modal-error'), /This modal is no longer open/);
+  await page.evaluate(`document.getElementById('fixture').remove()`);
+});
+
 test('a member is refused; the Home tab; the modal stack; the accept switch; Slack refusals shown', async () => {
   needBrowser();
   const { world, bot } = sandbox.session;

@@ -182,7 +182,10 @@ export class SlackDriver {
       user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
       api_app_id: 'A0SANDBOX',
       token: 'deprecated-verification-token',
-      trigger_id: this.slack.mintTriggerId({ userId }),
+      // A click inside a modal carries a trigger issued from it (views.push needs that).
+      trigger_id: this.slack.mintTriggerId(
+        'viewId' in where ? { userId, viewId: where.viewId } : { userId },
+      ),
       actions: [action],
       is_enterprise_install: false,
     };

@@ -16,6 +16,7 @@ import { Binder } from './slack/binding.ts';
 import { CohortReporter } from './slack/cohort/reporter.ts';
 import { DialogMemory } from './slack/listeners/actions/container.ts';
 import { Notifier } from './slack/notifier.ts';
+import { requestClosedText } from './slack/views/approval.ts';
 import { type OpenedStore, openStore } from './store/open.ts';
 import { Store } from './store/store.ts';
 
@@ -139,8 +140,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clock,
     logger,
     seal,
+    report: (record) => notifier.reportOnboarding(record),
     post: (channel, text, blocks) => notifier.post(channel, text, blocks),
     onRun: metrics.jobRan,
+    requestsExpired: async (records) => {
+      for (const record of records) {
+        await notifier.updateApprovalMessage(record);
+        await notifier.tellRequester(record, requestClosedText(record));
+      }
+    },
   });
   registerListeners(app, {
     config,
@@ -148,7 +156,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
     clock,
     notifier,
-    authz: new Authorizer(config.admins, app.client, logger),
+    authz: new Authorizer(config.admins, app.client, logger, undefined, {
+      users: config.approvals.requesters,
+      groups: config.approvals.requesterGroups,
+    }),
     dialogs: new DialogMemory(),
     binder,
     postDigest: (by) => jobs.digest({ requestedBy: by }),
@@ -190,6 +201,18 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       )
     : undefined;
   failover?.unref();
+
+  // node-cron never replays a missed run: the digest catches up, and timed work due while the
+  // bot was down (scheduled onboardings, reminders) runs now, once.
+  if (options.schedule !== false) {
+    jobs.start();
+    void jobs
+      .catchUp()
+      .catch((error) => logger.error('digest catch-up failed', errorFields(error)));
+  }
+  void resuming
+    .then(() => jobs.timed())
+    .catch((error) => logger.error('timed jobs at start failed', errorFields(error)));
 
   let stopping: Promise<void> | undefined;
   return {

@@ -2,6 +2,23 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
+import {
+  cronFrequencyWarning,
+  databasePassword,
+  isTimeZone,
+  secondsProblem,
+} from './config-checks.ts';
+import {
+  blankToUndefined,
+  channelId,
+  idList,
+  optional,
+  positiveInt,
+  required,
+  slackId,
+  UUID,
+  url,
+} from './config-fields.ts';
 import type { LogLevel } from './log.ts';
 import { LIFETIME_DAYS } from './onboarding/limits.ts';
 import { registerSecret } from './redact.ts';
@@ -32,10 +49,25 @@ export type Config = {
   /** Empty → workspace admins and owners (checked with users.info). */
   admins: string[];
   digest: { channel: string | undefined; cron: string; timezone: string };
+  approvals: {
+    /** Slack users (U…/W…) who may request onboardings that an admin approves. */
+    requesters: string[];
+    /** User groups (S…) whose members may request (usergroups.users.list, cached). */
+    requesterGroups: string[];
+    /** Where requests wait: APPROVAL_CHANNEL, else DIGEST_CHANNEL. */
+    channel: string | undefined;
+    /** An admin's own onboarding needs a second admin too. */
+    requireApproval: boolean;
+    ttlDays: number;
+  };
   inviteTtlDays: number;
   expiryWarningDays: number;
   /** Closed onboardings older than this move to the archive file. */
   archiveAfterDays: number;
+  /** One automatic reminder this many hours before an invite expires; 0: none. */
+  reminderHoursBeforeExpiry: number;
+  /** Local hour (digest time zone) at which scheduled invitations go out. */
+  sendHour: number;
   /** Onboardings provisioning at once; the rest wait, recorded, in order. */
   onboardingConcurrency: number;
   /** With a shared store: how long a replica's claim on a record lasts unrenewed (failover time). */
@@ -58,40 +90,6 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-const blankToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
-const optional = (schema: z.ZodString) => z.preprocess(blankToUndefined, schema.optional());
-/** Blank counts as unset, so an empty line in .env says "is required: …", not a format error. */
-const required = <S extends z.ZodType>(schema: S) => z.preprocess(blankToUndefined, schema);
-
-const url = (what: string) =>
-  z
-    .string()
-    .trim()
-    .refine((value) => URL.canParse(value) && /^https?:/.test(value), {
-      message: `should be an http(s) URL to ${what}, e.g. https://example.com`,
-    })
-    .transform((value) => value.replace(/\/+$/, ''));
-
-/** `1 day`, `90 days`. */
-const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-
-const positiveInt = (unit: string, def: number, max: number, min = 1, why = '') =>
-  z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ message: `should be a whole number of ${unit}s` })
-      .int({ message: `should be a whole number of ${unit}s` })
-      .min(min, { message: `should be at least ${count(min, unit)}${why}` })
-      .max(max, { message: `should be at most ${count(max, unit)}${why}` })
-      .default(def),
-  );
-
-const slackId = /^[UW][A-Z0-9]{2,}$/;
 
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: required(
@@ -144,24 +142,28 @@ const EnvSchema = z.object({
   USERMGMT_TOKEN: optional(z.string()),
   SLYK_API_URL: z.preprocess(blankToUndefined, url('the Slyk API').default('https://api.slyk.io')),
   SLYK_API_KEY: optional(z.string()),
-  ONBOARDING_ADMINS: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .refine((ids) => ids.every((id) => slackId.test(id)), {
-        message: 'should be comma-separated Slack user IDs like U012ABCDEF,U034GHIJKL',
-      })
-      .default([]),
+  ONBOARDING_ADMINS: idList(
+    slackId,
+    'should be comma-separated Slack user IDs like U012ABCDEF,U034GHIJKL',
   ),
   DIGEST_CHANNEL: optional(
-    z.string().regex(/^[CG][A-Z0-9]{2,}$/, { message: 'should be a channel ID like C0123456789' }),
+    z.string().regex(channelId, { message: 'should be a channel ID like C0123456789' }),
   ),
+  ONBOARDING_REQUESTERS: idList(
+    /^[UWS][A-Z0-9]{2,}$/,
+    'should be comma-separated Slack user IDs (U…) or user-group IDs (S…) like U012ABCDEF,S0123GROUP',
+  ),
+  APPROVAL_CHANNEL: optional(
+    z.string().regex(channelId, { message: 'should be a channel ID like C0123456789' }),
+  ),
+  REQUIRE_APPROVAL: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z
+      .enum(['true', 'false'], { message: 'should be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+  ),
+  APPROVAL_TTL_DAYS: positiveInt('day', 7, 90),
   DIGEST_CRON: z.preprocess(
     blankToUndefined,
     z
@@ -192,6 +194,8 @@ const EnvSchema = z.object({
   ),
   EXPIRY_WARNING_DAYS: positiveInt('day', 2, 365),
   ARCHIVE_AFTER_DAYS: positiveInt('day', 90, 3650),
+  REMINDER_HOURS_BEFORE_EXPIRY: positiveInt('hour', 24, 2160, 0),
+  SEND_HOUR: positiveInt('hour', 9, 23, 0, ' (a local hour, 0–23)'),
   ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
   LEASE_SECONDS: positiveInt('second', 30, 300, 2),
   BULK_MAX_ROWS: positiveInt('row', 500, 5000),
@@ -209,15 +213,6 @@ const EnvSchema = z.object({
       .default('info'),
   ),
 });
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 type Env = z.output<typeof EnvSchema>;
 type VarName = keyof typeof EnvSchema.shape;
@@ -285,6 +280,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (present(env, 'USERMGMT_TOKEN') && !present(env, 'USERMGMT_API_URL')) {
     add('USERMGMT_API_URL', 'is required when USERMGMT_TOKEN is set');
   }
+  const approvals =
+    (present(env, 'ONBOARDING_REQUESTERS') || /^\s*true\s*$/i.test(env.REQUIRE_APPROVAL ?? '')) &&
+    !present(env, 'APPROVAL_CHANNEL') &&
+    !present(env, 'DIGEST_CHANNEL');
+  if (approvals) {
+    add(
+      'APPROVAL_CHANNEL',
+      'is required when ONBOARDING_REQUESTERS or REQUIRE_APPROVAL=true is set (or set DIGEST_CHANNEL): requests wait there for an admin',
+    );
+  }
   if (byVar.size > 0 || !parsed.success) {
     const rank = (name: VarName) => VAR_ORDER.indexOf(name) >>> 0; // unknown names last
     throw new ConfigError(
@@ -293,7 +298,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const e: Env = parsed.data;
   const mode = e.SLACK_APP_TOKEN ? 'socket' : 'http';
-  const warnings = [cronFrequencyWarning(e.DIGEST_CRON)].filter((w): w is string => Boolean(w));
+  const warnings = [
+    cronFrequencyWarning(e.DIGEST_CRON),
+    e.REQUIRE_APPROVAL && e.ONBOARDING_ADMINS.length === 1
+      ? 'REQUIRE_APPROVAL=true with one admin in ONBOARDING_ADMINS: nobody can approve that admin’s own onboardings'
+      : undefined,
+  ].filter((w): w is string => Boolean(w));
 
   for (const secret of [
     e.SLACK_BOT_TOKEN,
@@ -329,9 +339,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     slyk: e.SLYK_API_KEY ? { apiUrl: e.SLYK_API_URL, apiKey: e.SLYK_API_KEY } : undefined,
     admins: e.ONBOARDING_ADMINS,
     digest: { channel: e.DIGEST_CHANNEL, cron: e.DIGEST_CRON, timezone: e.DIGEST_TIMEZONE },
+    approvals: {
+      requesters: e.ONBOARDING_REQUESTERS.filter((id) => !id.startsWith('S')),
+      requesterGroups: e.ONBOARDING_REQUESTERS.filter((id) => id.startsWith('S')),
+      channel: e.APPROVAL_CHANNEL ?? e.DIGEST_CHANNEL,
+      requireApproval: e.REQUIRE_APPROVAL,
+      ttlDays: e.APPROVAL_TTL_DAYS,
+    },
     inviteTtlDays: e.INVITE_TTL_DAYS,
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
     archiveAfterDays: e.ARCHIVE_AFTER_DAYS,
+    reminderHoursBeforeExpiry: e.REMINDER_HOURS_BEFORE_EXPIRY,
+    sendHour: e.SEND_HOUR,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     leaseSeconds: e.LEASE_SECONDS,
     bulk: { maxRows: e.BULK_MAX_ROWS, concurrency: e.BULK_CONCURRENCY },
@@ -340,48 +359,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     warnings,
   };
-}
-
-// ——— DIGEST_CRON: node-cron takes an optional sixth, leading seconds field ———
-
-/** How many values a numeric cron field (`*`, `5`, `1-5`, `0-30/15`, `0,30`) matches; undefined if unread. */
-function fieldCount(field: string, min: number, max: number): number | undefined {
-  const values = new Set<number>();
-  for (const part of field.split(',')) {
-    const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
-    if (!m) return undefined;
-    const from = m[1] === '*' ? min : Number(m[1]);
-    const to = m[2] ? Number(m[2]) : m[1] === '*' || m[3] ? max : from;
-    const step = m[3] ? Number(m[3]) : 1;
-    if (step < 1) return undefined;
-    for (let v = from; v <= to; v += step) values.add(v);
-  }
-  return values.size;
-}
-
-/** The jobs work in whole-minute slots (src/jobs/schedule.ts): a seconds field other than 0 breaks them. */
-function secondsProblem(expression: string): string | undefined {
-  const fields = expression.split(/\s+/);
-  if (fields.length !== 6 || /^0+$/.test(fields[0]!)) return undefined;
-  const five = 'use five fields (minute hour day month weekday) like "0 9 * * *"';
-  return fieldCount(fields[0]!, 0, 59) === 1
-    ? `has a seconds field (six fields); the digest runs on whole minutes: ${five}`
-    : `fires more than once a minute (its first of six fields is seconds): ${five}`;
-}
-
-function cronFrequencyWarning(expression: string): string | undefined {
-  const fields = expression.split(/\s+/);
-  const perHour = fieldCount(fields[fields.length - 5] ?? '', 0, 59);
-  if (perHour === undefined || perHour <= 1) return undefined;
-  const often = perHour === 60 ? 'every minute' : `${perHour} times an hour`;
-  return `DIGEST_CRON "${expression}" fires ${often}; fine for demos and tests, but a workspace wants a daily digest like "0 9 * * *"`;
-}
-
-/** The password inside a PostgreSQL URL (a secret like the tokens). */
-function databasePassword(url: string | undefined): string | undefined {
-  if (!url || !URL.canParse(url)) return undefined;
-  const password = new URL(url).password;
-  return password ? decodeURIComponent(password) : undefined;
 }
 
 /** Reads `.env` (when present) into process.env, then parses process.env. */

@@ -216,6 +216,21 @@ describe('config', () => {
     expect(problems).not.toMatch(/\b1 days\b/);
   });
 
+  test('reminder hours and the send hour: defaults, 0 allowed, out of range named', () => {
+    const defaults = loadConfig(valid);
+    expect(defaults.reminderHoursBeforeExpiry).toBe(24);
+    expect(defaults.sendHour).toBe(9);
+    const off = loadConfig({ ...valid, REMINDER_HOURS_BEFORE_EXPIRY: '0', SEND_HOUR: '0' });
+    expect(off.reminderHoursBeforeExpiry).toBe(0);
+    expect(off.sendHour).toBe(0);
+    const problems = problemsOf({ ...valid, REMINDER_HOURS_BEFORE_EXPIRY: '-1', SEND_HOUR: '24' });
+    expect(problems).toContain('REMINDER_HOURS_BEFORE_EXPIRY should be at least 0 hours');
+    expect(problems).toContain('SEND_HOUR should be at most 23 hours (a local hour, 0–23)');
+    expect(problemsOf({ ...valid, SEND_HOUR: '9.5' })).toContain(
+      'SEND_HOUR should be a whole number of hours',
+    );
+  });
+
   test('a digest more often than hourly is accepted with a warning for the start log', () => {
     const everyMinute = loadConfig({ ...valid, DIGEST_CRON: '* * * * *' });
     expect(everyMinute.digest.cron).toBe('* * * * *');
@@ -232,6 +247,46 @@ describe('config', () => {
         [],
       );
     }
+  });
+
+  test('approvals: requesters are users or user groups; requests need a channel to wait in', () => {
+    expect(loadConfig(valid).approvals).toEqual({
+      requesters: [],
+      requesterGroups: [],
+      channel: undefined,
+      requireApproval: false,
+      ttlDays: 7,
+    });
+    const config = loadConfig({
+      ...valid,
+      ONBOARDING_REQUESTERS: 'U0AAAAAA1, S0GROUP01',
+      DIGEST_CHANNEL: 'C0DIGEST1',
+      REQUIRE_APPROVAL: ' TRUE ',
+      APPROVAL_TTL_DAYS: '3',
+    });
+    expect(config.approvals).toEqual({
+      requesters: ['U0AAAAAA1'],
+      requesterGroups: ['S0GROUP01'],
+      channel: 'C0DIGEST1', // APPROVAL_CHANNEL unset → DIGEST_CHANNEL
+      requireApproval: true,
+      ttlDays: 3,
+    });
+    expect(
+      loadConfig({ ...valid, REQUIRE_APPROVAL: 'true', APPROVAL_CHANNEL: 'C0APPROV1' }).approvals
+        .channel,
+    ).toBe('C0APPROV1');
+    const problems = problemsOf({
+      ...valid,
+      ONBOARDING_REQUESTERS: 'U0AAAAAA1,#general',
+      REQUIRE_APPROVAL: 'yes',
+      APPROVAL_TTL_DAYS: '0',
+    });
+    expect(problems).toContain('ONBOARDING_REQUESTERS should be comma-separated Slack user IDs');
+    expect(problems).toContain('REQUIRE_APPROVAL should be true or false');
+    expect(problems).toContain('APPROVAL_TTL_DAYS should be at least 1 day');
+    expect(problemsOf({ ...valid, ONBOARDING_REQUESTERS: 'U0AAAAAA1' })).toContain(
+      'APPROVAL_CHANNEL is required when ONBOARDING_REQUESTERS or REQUIRE_APPROVAL=true is set',
+    );
   });
 
   test('an upper-case SIP connection UUID is accepted and lower-cased', () => {

@@ -45,6 +45,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'chat.update': 'chat:write',
   'conversations.open': 'im:write',
   'users.info': 'users:read',
+  'usergroups.users.list': 'usergroups:read',
   'views.open': null,
   'views.push': null,
   'views.update': null,
@@ -73,9 +74,11 @@ describe('manifest.yml', () => {
 
   test('asks for exactly the bot scopes the code uses, and no more', () => {
     const methods = new Set(
-      [...code.matchAll(/client\.(chat|views|conversations|users|auth|files)\.(\w+)\(/g)].map(
-        (m) => `${m[1]}.${m[2]}`,
-      ),
+      [
+        ...code.matchAll(
+          /client\.((?:chat|views|conversations|users|auth|usergroups|files)(?:\.\w+)+)\(/g,
+        ),
+      ].map((m) => m[1]!),
     );
     if (/client\.filesUploadV2\(/.test(code)) methods.add('files.uploadV2');
     for (const method of methods)

@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import { selectDigest } from '../onboarding/digest.ts';
+import type { OnboardingRecord } from '../onboarding/model.ts';
 import type { OnboardingService } from '../onboarding/service.ts';
 import type { Seal } from '../slack/binding.ts';
 import { digestBlocks, digestText } from '../slack/views/lists.ts';
@@ -25,17 +26,23 @@ export type JobsOptions = {
   logger: Logger;
   /** Seals the digest's buttons to the records they act on. */
   seal: Seal;
+  /** Tells the requester (and the audit channel) how an onboarding the jobs ran ended. */
+  report: (record: OnboardingRecord) => Promise<void>;
   /** Posts a message to a channel (paced and logged by the notifier). */
   post: (channel: string, text: string, blocks: KnownBlock[]) => Promise<string | undefined>;
   /** Told how each run ended (metrics): skipped = nothing to do (a digest slot already posted). */
   onRun?: ((job: string, result: 'success' | 'failure' | 'skipped') => void) | undefined;
+  /** Tells requesters that their requests expired undecided (and updates the requests' messages). */
+  requestsExpired?: (records: OnboardingRecord[]) => Promise<void>;
 };
 
 const SWEEP_CRON = '*/15 * * * *';
 const RECONCILE_CRON = '7 * * * *';
+/** Reminders (and other work due at a moment) are looked for every minute. */
+const TIMED_CRON = '* * * * *';
 
 /**
- * The node-cron jobs: digest, expiry sweep and reconciliation. node-cron never
+ * The node-cron jobs: digest, expiry sweep, reconciliation and reminders. node-cron never
  * replays a missed run, so the digest's last slot is stored and a slot missed
  * while the bot was down is posted once at start.
  */
@@ -78,6 +85,7 @@ export class Jobs {
     }
     const now = clock();
     await service.sweepExpired();
+    await this.expireRequests();
     const report = await service.reconcile().catch((error) => {
       logger.warn('reconciliation failed before the digest', errorFields(error));
       return undefined;
@@ -126,6 +134,16 @@ export class Jobs {
     return { posted: true, channel, text, blocks };
   }
 
+  /** Requests undecided for APPROVAL_TTL_DAYS expire; their requesters are told. */
+  async expireRequests(): Promise<OnboardingRecord[]> {
+    const expired = await this.o.service.expireRequests();
+    if (expired.length > 0) {
+      this.o.logger.info('onboarding requests expired undecided', { count: expired.length });
+      await this.o.requestsExpired?.(expired);
+    }
+    return expired;
+  }
+
   sweep(): Promise<number> {
     return this.track('expiry-sweep', this.runSweep());
   }
@@ -133,6 +151,7 @@ export class Jobs {
   private async runSweep(): Promise<number> {
     const count = await this.o.service.sweepExpired();
     if (count > 0) this.o.logger.info('invites expired', { count });
+    await this.expireRequests();
     const archived = await this.o.service.archive(this.o.config.archiveAfterDays);
     if (archived > 0) this.o.logger.info('closed onboardings archived', { count: archived });
     return count;
@@ -159,6 +178,24 @@ export class Jobs {
       this.o.onRun?.(job, 'failure');
       throw error;
     }
+  }
+
+  /**
+   * Work due at a moment: scheduled onboardings whose start time came (or
+   * passed while the bot was down), then the reminders. With a slot (the cron
+   * run), the slot is claimed first so one replica runs it; the records' leases
+   * and what they record keep each send at most once either way.
+   */
+  async timed(slot?: Date): Promise<{ sent: number; reminders: number }> {
+    const { config, service, logger } = this.o;
+    if (slot && !(await service.claimJobSlot('timed', localSlotKey(slot, config.digest.timezone))))
+      return { sent: 0, reminders: 0 };
+    const sent = await service.sendScheduled();
+    if (sent.length > 0) logger.info('scheduled onboardings sent', { count: sent.length });
+    await Promise.all(sent.map((record) => this.o.report(record)));
+    const reminders = await service.sendReminders(config.reminderHoursBeforeExpiry);
+    if (reminders > 0) logger.info('reminders sent', { count: reminders });
+    return { sent: sent.length, reminders };
   }
 
   /**
@@ -215,6 +252,15 @@ export class Jobs {
           run: () => this.reconcile(),
         },
         onError('reconcile'),
+      ),
+      scheduleJob(
+        {
+          name: 'timed',
+          expression: TIMED_CRON,
+          timeZone: config.digest.timezone,
+          run: (date) => this.timed(date),
+        },
+        onError('timed'),
       ),
     ];
   }

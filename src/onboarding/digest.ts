@@ -12,10 +12,16 @@ export type FailedDelivery = {
 
 export type Digest = {
   now: Date;
+  /** Requests waiting for an admin's approval, oldest first. */
+  awaitingApproval: OnboardingRecord[];
   /** Pending invites expiring within the warning window, soonest first. */
   expiringSoon: OnboardingRecord[];
   /** Invites that expired since the previous digest, most recent first. */
   expiredSince: OnboardingRecord[];
+  /** Onboardings waiting for their start date, soonest first. */
+  scheduled: OnboardingRecord[];
+  /** Automatic reminders sent (or tried) since the previous digest, most recent first. */
+  remindedSince: OnboardingRecord[];
   /** Open onboardings with a delivery that failed or is not confirmed. */
   failedDeliveries: FailedDelivery[];
   /** Onboardings stuck in `failed` (a step failed). */
@@ -46,13 +52,17 @@ export function selectDigest(
   const counted = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<OnboardingState, number>;
   const expiringSoon: { record: OnboardingRecord; at: number }[] = [];
   const expiredSince: { record: OnboardingRecord; at: number }[] = [];
+  const remindedSince: { record: OnboardingRecord; at: number }[] = [];
+  const scheduled: { record: OnboardingRecord; at: number }[] = [];
   const failedDeliveries: FailedDelivery[] = [];
   const failed: OnboardingRecord[] = [];
+  const awaitingApproval: OnboardingRecord[] = [];
   const driftRecords: OnboardingRecord[] = [];
 
   for (const record of records) {
     counted[record.state] += 1;
     if (record.drift) driftRecords.push(record);
+    if (record.state === 'requested') awaitingApproval.push(record);
     if (record.state === 'pending' && record.invite) {
       const at = Date.parse(record.invite.expiresAt);
       if (at > nowMs && at <= horizon) expiringSoon.push({ record, at });
@@ -62,6 +72,13 @@ export function selectDigest(
       if (at > since && at <= nowMs) expiredSince.push({ record, at });
     }
     if (record.state === 'failed') failed.push(record);
+    if (record.state === 'scheduled') {
+      scheduled.push({ record, at: Date.parse(record.startAt ?? record.createdAt) });
+    }
+    if (record.reminder) {
+      const at = Date.parse(record.reminder.at);
+      if (at > since && at <= nowMs) remindedSince.push({ record, at });
+    }
     if (record.state === 'pending' || record.state === 'failed') {
       for (const channel of ['sms', 'email'] as const) {
         const delivery = record.deliveries[channel];
@@ -81,10 +98,15 @@ export function selectDigest(
   }
   expiringSoon.sort((a, b) => a.at - b.at);
   expiredSince.sort((a, b) => b.at - a.at);
+  remindedSince.sort((a, b) => b.at - a.at);
+  scheduled.sort((a, b) => a.at - b.at);
   return {
     now,
+    awaitingApproval,
     expiringSoon: expiringSoon.map((e) => e.record),
     expiredSince: expiredSince.map((e) => e.record),
+    remindedSince: remindedSince.map((e) => e.record),
+    scheduled: scheduled.map((e) => e.record),
     failedDeliveries,
     failed: failed.filter((r) => !failedDeliveries.some((f) => f.record === r)),
     drift: { records: driftRecords, upstream: [...(options.upstreamDrift ?? [])] },
@@ -94,8 +116,11 @@ export function selectDigest(
 
 export function isDigestEmpty(digest: Digest): boolean {
   return (
+    digest.awaitingApproval.length === 0 &&
     digest.expiringSoon.length === 0 &&
     digest.expiredSince.length === 0 &&
+    digest.remindedSince.length === 0 &&
+    digest.scheduled.length === 0 &&
     digest.failedDeliveries.length === 0 &&
     digest.failed.length === 0 &&
     digest.drift.records.length === 0 &&

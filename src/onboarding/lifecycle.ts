@@ -36,6 +36,46 @@ export async function sweepExpired(core: Core): Promise<number> {
   return count;
 }
 
+/**
+ * Requests nobody approved or rejected before their approval expiry become
+ * `request_expired`. Returns them, so that their requesters can be told.
+ */
+export async function expireRequests(core: Core): Promise<OnboardingRecord[]> {
+  const now = core.clock();
+  const due = (await core.store.listOpen()).filter((r) => isRequestDue(r, now));
+  const expired: OnboardingRecord[] = [];
+  for (const { id } of due) {
+    if (!core.isAccepting) break;
+    await core.perform(id, async (record) => {
+      if (!isRequestDue(record, now)) return; // decided meanwhile
+      const at = now.toISOString();
+      expired.push(
+        await core.update(id, (draft) => {
+          draft.state = 'request_expired';
+          draft.approval = {
+            ...draft.approval!,
+            decision: 'expired',
+            decidedBy: 'system',
+            decidedAt: at,
+          };
+          draft.audit.push({
+            at,
+            by: 'system',
+            action: 'request_expired',
+            detail: 'no admin approved or rejected it in time',
+          });
+        }),
+      );
+    });
+  }
+  return expired;
+}
+
+const isRequestDue = (r: OnboardingRecord, now: Date) =>
+  r.state === 'requested' &&
+  r.approval !== undefined &&
+  Date.parse(r.approval.expiresAt) <= now.getTime();
+
 const isDue = (r: OnboardingRecord, now: Date) =>
   r.state === 'pending' &&
   r.invite !== undefined &&

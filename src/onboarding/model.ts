@@ -12,12 +12,20 @@ export type Channel = (typeof CHANNELS)[number];
 export const CHANNEL_LABEL: Record<Channel, string> = { sms: 'SMS', email: 'E-mail' };
 
 export const STATES = [
+  // A requester's onboarding waiting for an admin's approval; nothing exists upstream yet.
+  'requested',
   'provisioning',
+  /** The SIP user exists (the login is reserved); the invite goes out at `startAt`. */
+  'scheduled',
   'pending',
   'failed',
   'accepted',
   'expired',
   'revoked',
+  /** A request an admin turned down, or one nobody decided within APPROVAL_TTL_DAYS. */
+  'rejected',
+  'request_expired',
+  'offboarded',
 ] as const;
 export type OnboardingState = (typeof STATES)[number];
 
@@ -92,6 +100,47 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+/**
+ * Offboarding an accepted member: each part runs on its own and is recorded
+ * (like the steps), so a partial failure says what did happen and a retry
+ * runs only the parts that are not done.
+ */
+export const OFFBOARD_PARTS = ['sip_user', 'invites', 'email'] as const;
+export type OffboardPart = (typeof OFFBOARD_PARTS)[number];
+export const OFFBOARD_MODES = ['deactivate', 'remove'] as const;
+export type OffboardMode = (typeof OFFBOARD_MODES)[number];
+
+export const OFFBOARD_PART_LABEL: Record<OffboardPart, string> = {
+  sip_user: 'SIP user',
+  invites: 'Open SIP user invites',
+  email: 'Pending e-mail invites',
+};
+
+export const OffboardPartSchema = z.object({
+  /** `skipped`: nothing to do (no e-mail channel configured, no SIP user). */
+  status: z.enum(['todo', 'done', 'failed', 'skipped']),
+  at: iso.optional(),
+  /** What was done, or why it failed (secret-free). */
+  detail: z.string().optional(),
+  attempts: z.number().int().nonnegative().default(0),
+});
+export type OffboardPartStatus = z.infer<typeof OffboardPartSchema>;
+
+export const OffboardingSchema = z.object({
+  mode: z.enum(OFFBOARD_MODES),
+  /** Who asked and when (the first attempt). */
+  by: z.string(),
+  at: iso,
+  /** Set once every part is done or skipped. */
+  finishedAt: iso.optional(),
+  parts: z.object({
+    sip_user: OffboardPartSchema,
+    invites: OffboardPartSchema,
+    email: OffboardPartSchema,
+  }),
+});
+export type Offboarding = z.infer<typeof OffboardingSchema>;
+
 export const PersonSchema = z.object({
   firstName: z.string(),
   lastName: z.string(),
@@ -101,6 +150,21 @@ export const PersonSchema = z.object({
   login: z.string(),
 });
 export type Person = z.infer<typeof PersonSchema>;
+
+export const ApprovalSchema = z.object({
+  /** Undecided by then → request_expired (the expiry sweep). */
+  expiresAt: iso,
+  /** The message in APPROVAL_CHANNEL with the Approve and Reject buttons. */
+  channel: z.string().optional(),
+  ts: z.string().optional(),
+  decision: z.enum(['approved', 'rejected', 'expired']).optional(),
+  /** Slack user id of the admin who decided (`system` for an expiry). */
+  decidedBy: z.string().optional(),
+  decidedAt: iso.optional(),
+  /** A rejection's reason, as the admin typed it. */
+  reason: z.string().optional(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
 
 export const OnboardingRecordSchema = z.object({
   id: z.string(),
@@ -151,12 +215,43 @@ export const OnboardingRecordSchema = z.object({
       ts: z.string().optional(),
     })
     .default({}),
+  /** A request that needed an admin's approval: where it waits, until when, who decided. */
+  approval: ApprovalSchema.optional(),
+  /**
+   * When the invite and the invitations go out (a start date in the future); the
+   * record is `scheduled` until then, and the invite's lifetime counts from it.
+   */
+  startAt: iso.optional(),
+  /**
+   * The one automatic reminder. Written under the record's lease *before*
+   * anything is sent (`sending`), so a crash, a restart or another replica
+   * never sends it twice; `sending` left behind means "not confirmed".
+   */
+  reminder: z
+    .object({
+      status: z.enum(['sending', 'sent', 'failed', 'partial']),
+      at: iso,
+      channels: z.array(z.enum(CHANNELS)),
+      /** Per channel: sent, failed (why) or not confirmed. */
+      results: z
+        .array(
+          z.object({
+            channel: z.enum(CHANNELS),
+            outcome: z.enum(['sent', 'failed', 'unknown']),
+            reason: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
   /** When an expiry was last reported in a digest (so "expired since the last digest" is exact). */
   expiredAt: iso.optional(),
   acceptedAt: iso.optional(),
   revokedAt: iso.optional(),
   /** The cohort run (CSV upload) and row this onboarding came from. */
   cohort: z.object({ id: z.string(), row: z.number().int().positive() }).optional(),
+  /** Present while the record is `offboarded` (a reactivation removes it; the audit keeps it). */
+  offboarding: OffboardingSchema.optional(),
   /** Set by reconciliation when upstream disagrees with the record. */
   drift: z.string().optional(),
   audit: z.array(AuditEntrySchema).default([]),

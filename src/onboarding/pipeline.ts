@@ -45,6 +45,13 @@ export class Pipeline {
     for (const def of [sipUserStep, inviteStep] as StepDef<unknown>[]) {
       const outcome = await this.runStep(id, def, by);
       if (outcome === 'failed' || outcome === 'unknown') return this.failRecord(id, def.name);
+      // A start date ahead: the login is reserved now; the rest runs then, through this engine.
+      if (
+        def === sipUserStep &&
+        record.startAt &&
+        Date.parse(record.startAt) > core.clock().getTime()
+      )
+        return this.schedule(id);
     }
     await Promise.all(CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by)));
     record = await core.mustGet(id);
@@ -266,6 +273,15 @@ export class Pipeline {
         'failed',
         `${STEP_LABEL[step]}: ${draft.steps[step].reason ?? ''}`,
       );
+    });
+    return this.core.changed(record);
+  }
+
+  /** Waits for the start date: `scheduled` until the timed job (or Send now) continues the run. */
+  private async schedule(id: string): Promise<OnboardingRecord> {
+    const record = await this.core.update(id, (draft) => {
+      draft.state = 'scheduled';
+      this.audit(draft, 'system', 'scheduled', `the invite goes out ${draft.startAt}`);
     });
     return this.core.changed(record);
   }

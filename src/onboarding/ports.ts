@@ -17,6 +17,12 @@ export interface RecordStore {
   findBySubmission(key: string): Promise<OnboardingRecord | undefined>;
   /** The newest record, live or archived, whose e-mail or SIP login matches (case-insensitive). */
   findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined>;
+  /**
+   * Moves an archived record back into the live set, unchanged (its updatedAt too, so a later
+   * archive run takes it again unless it changes): for an action on a long-closed record, such
+   * as offboarding. Returns the live record, or undefined when no record has this id.
+   */
+  restoreArchived(id: string): Promise<OnboardingRecord | undefined>;
   /** Open records (policy.OPEN_STATES) using this SIP login or this e-mail (case-insensitive). */
   findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]>;
   /** Every open record (policy.OPEN_STATES), oldest first. */

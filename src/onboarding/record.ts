@@ -15,10 +15,14 @@ export type OnboardingRequest = {
   lifetimeDays: number;
   channels: Channel[];
   note?: string | undefined;
+  /** A start date in the future: the SIP user is created now, the invite and invitations then. */
+  startAt?: Date | undefined;
   /** Where the requester's Slack result lives (the modal's view id). */
   slack?: OnboardingRecord['slack'];
   /** The cohort run and row, for onboardings from a CSV upload. */
   cohort?: OnboardingRecord['cohort'];
+  /** Set when an admin must approve it first: the record starts `requested`, undecided until then. */
+  approvalExpiresAt?: Date | undefined;
 };
 
 /** The one way a record comes into being: the service, the tests and the benchmarks use it. */
@@ -36,9 +40,13 @@ export function newRecord(
     requestedBy: request.requestedBy,
     person: request.person,
     ...(request.note ? { note: request.note } : {}),
+    ...(request.startAt ? { startAt: request.startAt.toISOString() } : {}),
     lifetimeDays: request.lifetimeDays,
     channels: request.channels,
-    state: 'provisioning',
+    state: request.approvalExpiresAt ? 'requested' : 'provisioning',
+    ...(request.approvalExpiresAt
+      ? { approval: { expiresAt: request.approvalExpiresAt.toISOString() } }
+      : {}),
     steps: newSteps(),
     deliveries: {
       sms: { status: 'pending', attempts: [] },
@@ -51,7 +59,10 @@ export function newRecord(
         at,
         by: request.requestedBy,
         action: 'requested',
-        detail: `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}`,
+        detail:
+          `channels: ${request.channels.map((c) => CHANNEL_LABEL[c]).join(', ') || 'none'}` +
+          (request.approvalExpiresAt ? '; waiting for approval' : '') +
+          (request.startAt ? `; invite goes out ${request.startAt.toISOString()}` : ''),
       },
     ],
   };

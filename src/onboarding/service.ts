@@ -1,7 +1,11 @@
 import type { Logger } from '../log.ts';
 import { type Amendment, amend } from './actions/amend.ts';
+import { approve } from './actions/approve.ts';
 import { extend } from './actions/extend.ts';
+import { offboard, retryOffboard } from './actions/offboard.ts';
 import type { ActionOutcome } from './actions/outcome.ts';
+import { reactivate } from './actions/reactivate.ts';
+import { reject } from './actions/reject.ts';
 import { resend } from './actions/resend.ts';
 import { retry } from './actions/retry.ts';
 import { type RevokeMode, revoke } from './actions/revoke.ts';
@@ -9,15 +13,24 @@ import { Admission } from './admission.ts';
 import type { Clock } from './clock.ts';
 import { type CohortListener, Cohorts } from './cohort/runner.ts';
 import { Core } from './core.ts';
-import { reconcile, sweepExpired } from './lifecycle.ts';
-import type { Channel, JobRun, OnboardingRecord, OnboardingState } from './model.ts';
+import { expireRequests, reconcile, sweepExpired } from './lifecycle.ts';
+import type {
+  Channel,
+  JobRun,
+  OffboardMode,
+  OnboardingRecord,
+  OnboardingState,
+  Person,
+} from './model.ts';
 import { Pipeline } from './pipeline.ts';
-import { isOpen } from './policy.ts';
 import type { DomainObserver, Providers, RecordStore } from './ports.ts';
 import { newRecord, type OnboardingRequest } from './record.ts';
+import { sendReminders } from './reminders.ts';
+import { cancel, sendDue, sendNow } from './scheduled.ts';
+import { clashes, type Except, loginClash } from './uniqueness.ts';
 
 export { ActionRefused, describeError } from './errors.ts';
-export type { ActionOutcome, Amendment, OnboardingRequest, RevokeMode };
+export type { ActionOutcome, Amendment, OffboardMode, OnboardingRequest, RevokeMode };
 
 export type ServiceOptions = {
   store: RecordStore;
@@ -83,6 +96,39 @@ export class OnboardingService {
   }
 
   /**
+   * Records a request that waits for an admin's approval (state `requested`,
+   * undecided until `expiresAt`). Nothing upstream happens until approve().
+   */
+  async request(
+    request: OnboardingRequest,
+    expiresAt: Date,
+  ): Promise<{ record: OnboardingRecord; created: boolean }> {
+    this.core.assertAccepting();
+    return this.core.store.insert(
+      newRecord({ ...request, approvalExpiresAt: expiresAt }, this.core.clock()),
+    );
+  }
+
+  /** Approves a request (never the requester's own): it is provisioning now; call run() next. */
+  approve(id: string, by: string): Promise<OnboardingRecord> {
+    return approve(this.core, id, by);
+  }
+
+  /** Rejects a request; nothing is created upstream. */
+  reject(id: string, by: string, reason?: string): Promise<OnboardingRecord> {
+    return reject(this.core, id, by, reason);
+  }
+
+  /** Where a request's approval message lives, to update it in place later. */
+  rememberApprovalMessage(id: string, where: { channel: string; ts: string }) {
+    return this.core.performAlways(id, () =>
+      this.core.update(id, (draft) => {
+        if (draft.approval) draft.approval = { ...draft.approval, ...where };
+      }),
+    );
+  }
+
+  /**
    * Runs the pipeline from the first unfinished step, once a slot is free
    * (admission control). Safe to call twice: runs of one record are serialised.
    */
@@ -138,12 +184,61 @@ export class OnboardingService {
     return revoke(this.core, id, by, mode);
   }
 
+  /** Offboards an accepted member (deactivate or remove the SIP user; close their invites). */
+  offboard(id: string, by: string, mode: OffboardMode): Promise<ActionOutcome> {
+    return offboard(this.core, id, by, mode);
+  }
+
+  retryOffboard(id: string, by: string): Promise<ActionOutcome> {
+    return retryOffboard(this.core, id, by);
+  }
+
+  /** Makes a deactivated member's SIP user active again; the record is accepted again. */
+  reactivate(id: string, by: string): Promise<ActionOutcome> {
+    return reactivate(this.core, id, by);
+  }
+
+  /** A live record, or an archived one brought back to the live set (to offboard it). */
+  async getOrRestore(id: string): Promise<OnboardingRecord | undefined> {
+    return (await this.core.store.get(id)) ?? this.core.store.restoreArchived(id);
+  }
+
+  /** Whether SIP users can be deactivated (the SIP domain is configured). */
+  get canDeactivate(): boolean {
+    return this.core.providers.opentact.canModifyDomainUsers;
+  }
+
+  /** Scheduled onboarding → invited now (Send now). */
+  sendNow(id: string, by: string): Promise<ActionOutcome> {
+    return sendNow(this.core, this.pipeline, id, by);
+  }
+
+  /** Scheduled onboarding → cancelled: its SIP user removed, nothing sent. */
+  cancel(id: string, by: string): Promise<ActionOutcome> {
+    return cancel(this.core, id, by);
+  }
+
+  /** Sends the scheduled onboardings whose start time has passed; returns them as they ended. */
+  sendScheduled(): Promise<OnboardingRecord[]> {
+    return sendDue(this.core, this.pipeline);
+  }
+
   sweepExpired(): Promise<number> {
     return sweepExpired(this.core);
   }
 
+  /** Requests undecided past their approval expiry become request_expired; returns them. */
+  expireRequests(): Promise<OnboardingRecord[]> {
+    return expireRequests(this.core);
+  }
+
   reconcile() {
     return reconcile(this.core);
+  }
+
+  /** Sends the reminders that are due (`hours` before expiry); returns how many went out. */
+  sendReminders(hours: number): Promise<number> {
+    return sendReminders(this.core, hours);
   }
 
   /** Where the requester's result lives in Slack, to update it later (kept through shutdown). */
@@ -170,21 +265,13 @@ export class OnboardingService {
    * An onboarding already using this login (other than `except`): an open one,
    * or an accepted one whose SIP user still exists.
    */
-  async loginInUse(
-    login: string,
-    except: { id?: string | undefined; submissionKey?: string } = {},
-  ) {
-    const candidates = [...(await this.core.store.findOpen({ login }))];
-    const newest = await this.core.store.findByEmailOrLogin(login);
-    if (newest && newest.person.login.toLowerCase() === login.toLowerCase())
-      candidates.push(newest);
-    return candidates.find(
-      (r) =>
-        r.id !== except.id &&
-        r.submissionKey !== except.submissionKey &&
-        (isOpen(r) || (r.state === 'accepted' && !r.sipUser?.removed)) &&
-        !(r.state === 'failed' && !r.sipUser),
-    );
+  loginInUse(login: string, except: Except = {}) {
+    return loginClash(this.core.store, login, except);
+  }
+
+  /** Login and e-mail problems of a person against the other onboardings (requests, approvals). */
+  clashes(person: Person, except: Except = {}) {
+    return clashes(this.core.store, person, except);
   }
 
   listOpen() {

@@ -182,7 +182,10 @@ export class SlackDriver {
       user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
       api_app_id: 'A0SANDBOX',
       token: 'deprecated-verification-token',
-      trigger_id: this.slack.mintTriggerId({ userId }),
+      // A click inside a modal carries a trigger issued from it (views.push needs that).
+      trigger_id: this.slack.mintTriggerId(
+        'viewId' in where ? { userId, viewId: where.viewId } : { userId },
+      ),
       actions: [action],
       is_enterprise_install: false,
     };
@@ -316,6 +319,8 @@ export function modalValues(input: {
   /** 'both' | 'sms' | 'email' | 'none' (nothing selected). */
   channels?: string;
   note?: string;
+  /** YYYY-MM-DD, as the date picker reports it; absent: none picked. */
+  startDate?: string;
 }) {
   const text = (value: string | undefined, type = 'plain_text_input') => ({
     type,
@@ -328,6 +333,9 @@ export function modalValues(input: {
     phone: { phone_input: text(input.phone ?? '+4915112345678') },
     login: { login_input: text(input.login) },
     lifetime: { lifetime_input: text(input.lifetime ?? '7', 'number_input') },
+    start_date: {
+      start_date_input: { type: 'datepicker', selected_date: input.startDate ?? null },
+    },
     channels: {
       channels_input: {
         type: 'radio_buttons',

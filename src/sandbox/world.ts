@@ -54,6 +54,8 @@ export type WorldOptions = {
   /** Slack users; default an admin (by ONBOARDING_ADMINS), a workspace owner and a member. */
   now?: () => Date;
   dataFile?: string;
+  /** Fixed ports for the simulators (`npm run sandbox`); default: any free port. */
+  ports?: { slack: number; opentact: number; usermgmt: number; slyk: number };
 };
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -83,7 +85,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     now,
   });
   const slyk = createSlykSimulator({ apiKey: SANDBOX.slykApiKey, now });
-  await Promise.all([slack.start(), opentact.server.start(), usermgmt.start(), slyk.start()]);
+  const ports = options.ports;
+  await Promise.all([
+    slack.start(ports?.slack),
+    opentact.server.start(ports?.opentact),
+    usermgmt.start(ports?.usermgmt),
+    slyk.start(ports?.slyk),
+  ]);
   const dataFile =
     options.dataFile ?? join(mkdtempSync(join(tmpdir(), 'onboard-sandbox-')), 'db.json');
   const env: Record<string, string> = {

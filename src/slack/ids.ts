@@ -5,7 +5,9 @@ export const COMMAND = '/onboard';
 export const CALLBACK = {
   onboardModal: 'onboard_modal',
   revokeModal: 'revoke_modal',
+  offboardModal: 'offboard_modal',
   resendModal: 'resend_modal',
+  rejectModal: 'reject_modal',
   progress: 'onboard_progress',
   refusal: 'onboard_refused',
   cohortUpload: 'cohort_upload',
@@ -29,6 +31,7 @@ export const INPUT = {
   lifetime: 'lifetime',
   channels: 'channels',
   note: 'note',
+  startDate: 'start_date',
 } as const;
 export type InputBlockId = (typeof INPUT)[keyof typeof INPUT];
 
@@ -40,6 +43,8 @@ export const METADATA_KIND = { onboard: 'onboard', dialog: 'dialog', cohort: 'co
 
 export const REVOKE_INPUT = { mode: 'revoke_mode' } as const;
 export const RESEND_INPUT = { channels: 'resend_channels' } as const;
+export const REJECT_INPUT = { reason: 'reject_reason' } as const;
+export const OFFBOARD_INPUT = { mode: 'offboard_mode' } as const;
 
 /**
  * Buttons acting on one onboarding carry its id in `value`; their action_id is
@@ -53,6 +58,13 @@ export const ACTION = {
   editRetry: 'edit_retry',
   /** On a cohort's summary: the id it carries is the cohort run's, not a record's. */
   cohortRetry: 'cohort_retry',
+  approve: 'approve',
+  reject: 'reject',
+  offboard: 'offboard',
+  retryOffboard: 'retry_offboard',
+  reactivate: 'reactivate',
+  sendNow: 'send_now',
+  cancel: 'cancel',
 } as const;
 export type ActionVerb = (typeof ACTION)[keyof typeof ACTION];
 

@@ -5,6 +5,7 @@ import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
 import type { OnboardingRecord } from '../onboarding/model.ts';
 import type { Seal } from './binding.ts';
+import { approvalMessage } from './views/approval.ts';
 import { auditLine, resultBlocks, resultText, resultView } from './views/onboard.ts';
 
 /** Slack Web API errors that mean the bot's setup needs fixing, with the fix. */
@@ -94,6 +95,39 @@ export class Notifier {
       await this.remember(record.id, { channel, ...(posted.ts ? { ts: posted.ts } : {}) });
     } catch (error) {
       this.warn('could not send the result to the requester', error);
+    }
+  }
+
+  /** Posts a request's message with Approve and Reject to `channel`; where it lives. */
+  async postApprovalRequest(
+    record: OnboardingRecord,
+    channel: string,
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    const { text, blocks } = approvalMessage(record, this.seal);
+    const ts = await this.post(channel, text, blocks);
+    return ts ? { channel, ts } : undefined;
+  }
+
+  /** Updates a request's message in place (who decided, when; no buttons once decided). */
+  async updateApprovalMessage(record: OnboardingRecord): Promise<void> {
+    const where = record.approval;
+    if (!where?.channel || !where.ts) return;
+    const { text, blocks } = approvalMessage(record, this.seal);
+    try {
+      await this.client.chat.update({ channel: where.channel, ts: where.ts, text, blocks });
+    } catch (error) {
+      this.warn('could not update the approval message', error);
+    }
+  }
+
+  /** A direct message to whoever asked for the onboarding. */
+  async tellRequester(record: OnboardingRecord, text: string): Promise<void> {
+    try {
+      const opened = await this.client.conversations.open({ users: record.requestedBy });
+      const channel = opened.channel?.id;
+      if (channel) await this.client.chat.postMessage({ channel, text });
+    } catch (error) {
+      this.warn('could not tell the requester', error);
     }
   }
 

@@ -1,6 +1,7 @@
 import anyAscii from 'any-ascii';
 import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js';
 import { z } from 'zod';
+import { DAY_MS, localDate, zonedTime } from '../onboarding/clock.ts';
 import { LIFETIME_DAYS } from '../onboarding/limits.ts';
 import type { Channel, Person } from '../onboarding/model.ts';
 import { INPUT, type InputBlockId, inputActionId } from './ids.ts';
@@ -104,25 +105,64 @@ export const ModalSchema = z.object({
     .trim()
     .max(500, { message: 'Keep the note under 500 characters.' })
     .optional(),
+  [INPUT.startDate]: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'Pick the start date in the calendar.' })
+    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), {
+      message: 'This is not a date: pick the start date in the calendar.',
+    })
+    .optional(),
 });
+
+/** How far ahead a start date may be. */
+const START_DATE_MAX_DAYS = 365;
+
+/** When a start date's invitations go out: `SEND_HOUR` on that day in `DIGEST_TIMEZONE`. */
+export type SendSchedule = { now: Date; timeZone: string; sendHour: number };
+
+/**
+ * A start date → the moment its invitations go out, or the field error. Today
+ * after the send hour (or earlier today) means "now": nothing to wait for.
+ */
+export function startMoment(
+  date: string,
+  schedule: SendSchedule,
+): { at: Date | undefined } | { error: string } {
+  const today = localDate(schedule.now, schedule.timeZone);
+  if (date < today) return { error: 'The start date is in the past: pick today or a later day.' };
+  const at = zonedTime(date, schedule.sendHour, schedule.timeZone);
+  if (at.getTime() - schedule.now.getTime() > START_DATE_MAX_DAYS * DAY_MS)
+    return { error: `The start date can be at most ${START_DATE_MAX_DAYS} days ahead.` };
+  return { at: at.getTime() > schedule.now.getTime() ? at : undefined };
+}
 
 export type ModalInput = {
   person: Person;
   lifetimeDays: number;
   channels: Channel[];
   note: string | undefined;
+  /** When the invitations go out, for a start date in the future. */
+  startAt: Date | undefined;
 };
 
 type StateValues = Record<
   string,
-  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
+  Record<
+    string,
+    {
+      value?: string | null;
+      selected_option?: { value: string } | null;
+      selected_date?: string | null;
+    }
+  >
 >;
 
 /** Reads the raw input of each block from a view's state. */
 export function readModal(values: StateValues): Record<InputBlockId, string | undefined> {
   const get = (blockId: InputBlockId) => {
     const element = values[blockId]?.[inputActionId(blockId)];
-    const raw = element?.selected_option?.value ?? element?.value ?? undefined;
+    const raw =
+      element?.selected_option?.value ?? element?.selected_date ?? element?.value ?? undefined;
     return raw === null || raw === '' ? undefined : raw;
   };
   return Object.fromEntries(Object.values(INPUT).map((id) => [id, get(id)])) as Record<
@@ -190,7 +230,7 @@ export type ModalResult =
 export function validateModal(
   values: StateValues,
   enabled: Channel[],
-  options: { loginTaken?: (login: string) => boolean } = {},
+  options: { loginTaken?: (login: string) => boolean; schedule?: SendSchedule } = {},
 ): ModalResult {
   return validateInput(readModal(values), enabled, options);
 }
@@ -202,7 +242,7 @@ export function validateModal(
 export function validateInput(
   raw: Partial<Record<InputBlockId, string | undefined>>,
   enabled: Channel[],
-  options: { loginTaken?: (login: string) => boolean } = {},
+  options: { loginTaken?: (login: string) => boolean; schedule?: SendSchedule } = {},
 ): ModalResult {
   const parsed = ModalSchema.safeParse(raw);
   const errors: Partial<Record<InputBlockId, string>> = {};
@@ -219,6 +259,13 @@ export function validateInput(
     else if (!choice.every((c) => enabled.includes(c))) {
       errors[INPUT.channels] = 'That channel is not configured any more; choose another.';
     } else channels = choice;
+  }
+  let startAt: Date | undefined;
+  const startDate = parsed.success ? parsed.data[INPUT.startDate] : undefined;
+  if (startDate && options.schedule) {
+    const moment = startMoment(startDate, options.schedule);
+    if ('error' in moment) errors[INPUT.startDate] = moment.error;
+    else startAt = moment.at;
   }
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
   const data = parsed.data;
@@ -237,6 +284,7 @@ export function validateInput(
       lifetimeDays: data[INPUT.lifetime],
       channels,
       note: data[INPUT.note] || undefined,
+      startAt,
     },
   };
 }

@@ -90,6 +90,30 @@ export async function findInArchive(
   return best?.record;
 }
 
+/** The last archived version of the record `id` (the last line for an id wins). */
+export async function findIdInArchive(
+  file: string,
+  id: string,
+): Promise<OnboardingRecord | undefined> {
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let last: OnboardingRecord | undefined;
+  try {
+    for await (const line of lines) {
+      if (!line.includes(id)) continue;
+      const record = parseLine(line);
+      if (record?.id === id) last = record;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  return last;
+}
+
 function parseLine(line: string): OnboardingRecord | undefined {
   try {
     const parsed = OnboardingRecordSchema.safeParse(JSON.parse(line));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CohortRunSchema } from '../onboarding/cohort/model.ts';
 import { DriftItemSchema, JobRunSchema, OnboardingRecordSchema } from '../onboarding/model.ts';
+import { StoreCorruptError } from './errors.ts';
 
 /** The data file's own shape: the store's business, not the domain's. */
 export const DatabaseSchema = z.object({
@@ -21,3 +22,17 @@ export const emptyDatabase = (): Database => ({
   drift: [],
   cohorts: {},
 });
+
+/** The data file's content, validated; a file of another shape stops the start, untouched. */
+export function validDatabase(file: string, data: unknown): Database {
+  const parsed = DatabaseSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const where = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+  throw new StoreCorruptError(
+    `${file} does not have the expected shape (${where}). It was left untouched; ` +
+      'restore it from a backup or move it away to start with an empty store.',
+  );
+}

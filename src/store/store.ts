@@ -5,7 +5,7 @@ import type { CohortRun } from '../onboarding/cohort/model.ts';
 import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from '../onboarding/model.ts';
 import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
-import { archiveFileFor, archiveInBatches, findInArchive } from './archive.ts';
+import { archiveFileFor, archiveInBatches, findIdInArchive, findInArchive } from './archive.ts';
 import {
   RecordNotFoundError,
   StoreClosedError,
@@ -15,7 +15,7 @@ import {
 import { JournalCorruptError, type JournalEntry, JournalWriter, loadJournal } from './journal.ts';
 import { acquireLock, ChunkedJsonFile } from './json-file.ts';
 import { LiveSet } from './live-set.ts';
-import { type Database, DatabaseSchema, emptyDatabase } from './schema.ts';
+import { type Database, emptyDatabase, validDatabase } from './schema.ts';
 import { SideState } from './side-state.ts';
 
 export type { StoreOptions } from './errors.ts';
@@ -97,20 +97,7 @@ export class Store implements RecordStore {
       }
       // A snapshot the store wrote itself (its checksum matches) is not validated again: at 50k
       // records that is half a second of start-up. Anything else is validated in full.
-      const parsed = adapter.trusted
-        ? { success: true as const, data: low.data }
-        : DatabaseSchema.safeParse(low.data);
-      if (!parsed.success) {
-        const where = parsed.error.issues
-          .slice(0, 3)
-          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-          .join('; ');
-        throw new StoreCorruptError(
-          `${file} does not have the expected shape (${where}). It was left untouched; ` +
-            'restore it from a backup or move it away to start with an empty store.',
-        );
-      }
-      low.data = parsed.data;
+      low.data = adapter.trusted ? low.data : validDatabase(file, low.data);
       let entries: JournalEntry[];
       try {
         entries = loadJournal(`${file}.journal`);
@@ -156,6 +143,14 @@ export class Store implements RecordStore {
     const live = this.live.findContact(query);
     if (live) return live;
     return findInArchive(this.archiveFile, query.trim().toLowerCase(), (id) => this.live.has(id));
+  }
+
+  /** Back in the live set by a journal entry: a live record always wins over its archived lines. */
+  async restoreArchived(id: string): Promise<OnboardingRecord | undefined> {
+    const archived = this.live.has(id) ? undefined : await findIdInArchive(this.archiveFile, id);
+    return archived && !this.live.has(id)
+      ? (await this.insert(archived)).record
+      : this.live.get(id);
   }
 
   async findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]> {

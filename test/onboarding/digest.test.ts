@@ -59,6 +59,11 @@ describe('selectDigest', () => {
     deliveries: { sms: failedSms('old'), email: { status: 'sent', attempts: [] } },
   });
   const revoked = makeRecord({ state: 'revoked' });
+  // Offboarded: counted, never listed (its invite and deliveries are history).
+  const offboarded = makeRecord({
+    state: 'offboarded',
+    deliveries: { sms: failedSms('old'), email: { status: 'sent', attempts: [] } },
+  });
   const provisioning = makeRecord({ state: 'provisioning', invite: undefined });
   const drifting = makeRecord({ drift: 'the e-mail invite is missing at Slyk' });
   const upstream: DriftItem[] = [
@@ -76,6 +81,7 @@ describe('selectDigest', () => {
     stepAndDeliveryFailed,
     acceptedWithFailure,
     revoked,
+    offboarded,
     provisioning,
     soon30m,
     expiredJustNow,
@@ -118,12 +124,17 @@ describe('selectDigest', () => {
 
   test('counts every state; drift from records and upstream', () => {
     expect(digest.counts).toEqual({
+      requested: 0,
       provisioning: 1,
+      scheduled: 0,
       pending: 8,
       failed: 2,
       accepted: 1,
       expired: 3,
       revoked: 1,
+      rejected: 0,
+      request_expired: 0,
+      offboarded: 1,
     });
     expect(digest.drift.records.map((r) => r.id)).toEqual([drifting.id]);
     expect(digest.drift.upstream).toEqual(upstream);
@@ -192,5 +203,26 @@ describe('digestBlocks', () => {
     expect(blocks.length).toBeLessThanOrEqual(MESSAGE_BLOCK_LIMIT);
     expect(validateMessageBlocks(blocks)).toEqual([]);
     expect(JSON.stringify(blocks)).toContain('/onboard list');
+  });
+
+  test('reminders sent since the last digest are listed once, beside "expiring soon"', () => {
+    const reminder = (ago: number): OnboardingRecord['reminder'] => ({
+      status: 'sent',
+      at: at(-ago),
+      channels: ['sms'],
+      results: [{ channel: 'sms', outcome: 'sent' }],
+    });
+    const recent = pending(20 * HOUR, { reminder: reminder(4 * HOUR) });
+    const old = pending(3 * HOUR, { reminder: reminder(2 * DAY_MS) });
+    const digest = selectDigest([recent, old, pending(DAY_MS)], NOW, {
+      warningDays: 2,
+      since: new Date(NOW.getTime() - DAY_MS),
+    });
+    expect(digest.remindedSince.map((r) => r.id)).toEqual([recent.id]);
+    const blocks = digestBlocks(digest, 'UTC', testSeal);
+    expect(validateMessageBlocks(blocks)).toEqual([]); // the record is also "expiring soon"
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('Reminders sent since the last digest* (1)');
+    expect(text).toContain('SMS sent');
   });
 });

@@ -183,6 +183,36 @@ describe('transport and auth', () => {
 });
 
 describe('users and conversations', () => {
+  it('usergroups.users.list answers the members, no_such_subteam, and needs usergroups:read', async () => {
+    await sim.close();
+    sim = createSlackSimulator({
+      botToken: TOKEN,
+      scopes: ['usergroups:read'],
+      userGroups: { S0TEAM001: ['U0ADMIN01', 'U0MEMBER1'] },
+    });
+    await sim.start();
+    slack = client(TOKEN);
+    expect((await slack.usergroups.users.list({ usergroup: 'S0TEAM001' })).users).toEqual([
+      'U0ADMIN01',
+      'U0MEMBER1',
+    ]);
+    expect((await slackError(slack.usergroups.users.list({ usergroup: 'S0NOPE001' }))).error).toBe(
+      'no_such_subteam',
+    );
+    expect((await slackError(slack.apiCall('usergroups.users.list', {}))).error).toBe(
+      'invalid_arguments',
+    );
+    await sim.close();
+    sim = createSlackSimulator({ botToken: TOKEN, scopes: ['chat:write'] });
+    await sim.start();
+    slack = client(TOKEN);
+    const { error, data } = await slackError(
+      slack.usergroups.users.list({ usergroup: 'S0TEAM001' }),
+    );
+    expect(error).toBe('missing_scope');
+    expect(data.needed).toBe('usergroups:read');
+  });
+
   it('users.info returns the Slack user shape', async () => {
     const res = await slack.users.info({ user: 'U0ADMIN01' });
     expect(res.user).toMatchObject({

@@ -110,3 +110,42 @@ describe('validateModal', () => {
     });
   });
 });
+
+describe('start date', () => {
+  const schedule = {
+    now: new Date('2026-03-27T10:00:00Z'), // Friday 11:00 in Berlin (CET)
+    timeZone: 'Europe/Berlin',
+    sendHour: 9,
+  };
+  const submit = (startDate?: string) =>
+    validateModal(modalValues(startDate ? { startDate } : {}), ['sms', 'email'], { schedule });
+
+  test('a later day → SEND_HOUR on that day in DIGEST_TIMEZONE, DST included', () => {
+    const monday = submit('2026-03-30'); // after the change to CEST
+    expect(monday.ok && monday.input.startAt?.toISOString()).toBe('2026-03-30T07:00:00.000Z');
+    const saturday = submit('2026-03-28'); // still CET
+    expect(saturday.ok && saturday.input.startAt?.toISOString()).toBe('2026-03-28T08:00:00.000Z');
+  });
+
+  test('none or today after the send hour → at once', () => {
+    const none = submit();
+    expect(none.ok && none.input.startAt).toBeUndefined();
+    const today = submit('2026-03-27');
+    expect(today.ok && today.input.startAt).toBeUndefined();
+  });
+
+  test('a past day, a day too far ahead, or no date are refused on the field', () => {
+    expect(submit('2026-03-26')).toMatchObject({
+      ok: false,
+      errors: { start_date: expect.stringContaining('in the past') },
+    });
+    expect(submit('2027-06-01')).toMatchObject({
+      ok: false,
+      errors: { start_date: expect.stringContaining('at most 365 days') },
+    });
+    expect(submit('next week')).toMatchObject({
+      ok: false,
+      errors: { start_date: expect.stringContaining('calendar') },
+    });
+  });
+});

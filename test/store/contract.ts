@@ -145,13 +145,69 @@ export function describeRecordStoreContract(
       expect(ids(await store.findOpen({ login: 'RENAMED.user' }))).toEqual([b.id]);
       expect(ids(await store.findOpen({ login: c.person.login }))).toEqual([c.id]);
       expect(await store.countByState()).toEqual({
+        requested: 0,
         provisioning: 1,
+        scheduled: 0,
         pending: 0,
         failed: 0,
         accepted: 0,
         expired: 1,
         revoked: 1,
+        rejected: 0,
+        request_expired: 0,
+        offboarded: 0,
       });
+    });
+
+    test('an offboarded record is stored with its per-part offboarding, never open nor archived', async () => {
+      const store = await fresh();
+      const record = (await store.insert(makeRecord({ state: 'accepted' }))).record;
+      const at = NOW.toISOString();
+      const updated = await store.update(
+        record.id,
+        (d) => {
+          d.state = 'offboarded';
+          d.sipUser!.active = false;
+          d.offboarding = {
+            mode: 'deactivate',
+            by: 'U0ADMIN01',
+            at,
+            parts: {
+              sip_user: { status: 'done', at, detail: 'deactivated', attempts: 1 },
+              invites: { status: 'failed', at, detail: 'Opentact said: boom', attempts: 1 },
+              email: { status: 'todo', attempts: 0 },
+            },
+          };
+        },
+        NOW,
+      );
+      expect(await store.get(record.id)).toEqual(updated);
+      expect((await store.findByEmailOrLogin(record.person.login))?.offboarding).toEqual(
+        updated.offboarding,
+      );
+      expect(await store.listOpen()).toEqual([]);
+      expect(await store.findOpen({ login: record.person.login })).toEqual([]);
+      expect((await store.countByState()).offboarded).toBe(1);
+      expect(await store.archiveClosed(new Date('2030-01-01T00:00:00Z'))).toBe(0);
+      if (reopen) {
+        stores.splice(stores.indexOf(store), 1);
+        const next = await again(store);
+        expect(await next.get(record.id)).toEqual(updated);
+      }
+    });
+
+    test('a scheduled record (start date ahead) is open and counted', async () => {
+      const store = await fresh();
+      const startAt = new Date(NOW.getTime() + 86_400_000).toISOString();
+      const record = (
+        await store.insert(makeRecord({ state: 'scheduled', invite: undefined, startAt }))
+      ).record;
+      expect(ids(await store.listOpen())).toEqual([record.id]);
+      expect(ids(await store.findOpen({ login: record.person.login }))).toEqual([record.id]);
+      expect((await store.countByState()).scheduled).toBe(1);
+      expect((await store.get(record.id))?.startAt).toBe(startAt);
+      await store.update(record.id, setState('pending'), NOW);
+      expect((await store.countByState()).scheduled).toBe(0);
     });
 
     test('recent returns the newest live records first', async () => {
@@ -230,6 +286,30 @@ export function describeRecordStoreContract(
       await store.saveCohortRun({ ...later, state: 'done' });
       expect((await store.runningCohorts()).map((r) => r.id)).toEqual(['c1']);
       expect(await store.cohortRun('nope')).toBeUndefined();
+    });
+
+    test('restoreArchived brings an archived record back, unchanged, to the live set', async () => {
+      const store = await fresh();
+      const old = new Date('2026-01-01T00:00:00Z');
+      const closed = (await store.insert(makeRecord({ state: 'accepted' }))).record;
+      const archived = await store.update(closed.id, setNote('before archiving'), old);
+      expect(await store.archiveClosed(new Date('2026-06-01T00:00:00Z'))).toBe(1);
+      expect(await store.get(closed.id)).toBeUndefined();
+
+      expect(await store.restoreArchived(closed.id)).toEqual(archived);
+      expect(await store.get(closed.id)).toEqual(archived);
+      expect(await store.restoreArchived(closed.id)).toEqual(archived); // live already: as it is
+      expect(await store.restoreArchived('nope')).toBeUndefined();
+      expect((await store.countByState()).accepted).toBe(1);
+      expect(ids(await store.recent(10))).toEqual([closed.id]);
+      const changed = await store.update(closed.id, setState('offboarded'), NOW);
+      expect((await store.findByEmailOrLogin(closed.person.login))?.state).toBe('offboarded');
+      if (reopen) {
+        stores.splice(stores.indexOf(store), 1);
+        const next = await again(store);
+        expect(await next.get(closed.id)).toEqual(changed);
+        expect((await next.findByEmailOrLogin(closed.person.email))?.state).toBe('offboarded');
+      }
     });
 
     test('flush resolves; writes after close are refused', async () => {

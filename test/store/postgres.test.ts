@@ -102,6 +102,34 @@ describe('PostgresStore', () => {
     expect(new Set(stored?.audit.map((e) => e.action)).size).toBe(51);
   });
 
+  test('a request waiting for approval holds its SIP login; a rejected or expired one does not', async () => {
+    const store = await open(await emptyDatabaseUrl('pg'));
+    const request = (await store.insert(makeRecord({ state: 'requested' }))).record;
+    expect((await store.findOpen({ login: request.person.login })).map((r) => r.id)).toEqual([
+      request.id,
+    ]);
+    const same = () => makeRecord({ person: { ...request.person } });
+    await expect(store.insert(same())).rejects.toThrow(DuplicateOpenRecordError);
+    await store.update(request.id, setState('rejected'), NOW);
+    const next = (await store.insert(same())).record;
+    await store.update(next.id, setState('request_expired'), NOW);
+    await store.insert(same());
+    expect((await store.countByState()).request_expired).toBe(1);
+  });
+
+  test('a scheduled onboarding holds its SIP login (migration 4)', async () => {
+    const store = await open(await emptyDatabaseUrl('pg'));
+    const scheduled = (
+      await store.insert(
+        makeRecord({ state: 'scheduled', invite: undefined, startAt: NOW.toISOString() }),
+      )
+    ).record;
+    const same = makeRecord({ person: { ...makeRecord().person, login: scheduled.person.login } });
+    await expect(store.insert(same)).rejects.toThrow(DuplicateOpenRecordError);
+    await store.update(scheduled.id, setState('revoked'), NOW);
+    expect((await store.insert(same)).created).toBe(true);
+  });
+
   test('a second open onboarding with the same SIP login is refused', async () => {
     const store = await open(await emptyDatabaseUrl('pg'));
     const first = (await store.insert(makeRecord())).record;

@@ -23,6 +23,8 @@ export function amend(
       draft.lifetimeDays = input.lifetimeDays;
       draft.channels = input.channels;
       if (input.note) draft.note = input.note;
+      if (input.startAt) draft.startAt = input.startAt.toISOString();
+      else delete draft.startAt;
       draft.state = 'provisioning';
       draft.steps = newSteps();
       delete draft.failedStep;

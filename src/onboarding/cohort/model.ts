@@ -21,6 +21,8 @@ export const CohortRowSchema = z.object({
       person: PersonSchema,
       lifetimeDays: z.number().int().positive(),
       channels: z.array(z.enum(CHANNELS)),
+      /** A start date ahead: the row waits `scheduled` until then. */
+      startAt: iso.optional(),
     })
     .optional(),
   recordId: z.string().optional(),

@@ -169,7 +169,10 @@ export class Cohorts {
           {
             submissionKey: `cohort:${run.id}:${row.row}`,
             requestedBy: run.requestedBy,
-            ...row.request,
+            person: row.request.person,
+            lifetimeDays: row.request.lifetimeDays,
+            channels: row.request.channels,
+            ...(row.request.startAt ? { startAt: new Date(row.request.startAt) } : {}),
             cohort: { id: run.id, row: row.row },
           },
           this.core.clock(),

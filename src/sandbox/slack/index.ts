@@ -55,12 +55,13 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
   const ws = createWorkspace(options);
   const { users, channels, messages, ephemerals, views, posts } = ws;
   const modals = createModals(ws);
+  const userGroups = new Map(Object.entries(options.userGroups ?? {}));
   const socketMode = createSocketMode(ws, baseUrl);
   const responseUrls = createResponseUrls(ws, baseUrl);
   const files = createFiles(ws, baseUrl, options.botToken);
   const api = createWebApi(ws, options, {
     ...authMethods(ws, socketMode.openUrl),
-    ...usersMethods(ws),
+    ...usersMethods(ws, userGroups),
     ...conversationsMethods(ws),
     ...chatMethods(ws, options),
     ...viewsMethods(ws, modals),
@@ -166,6 +167,8 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     uploadUserFile: files.uploadUserFile,
     /** Files the bot shared in a channel, with their content. */
     filesIn: files.filesIn,
+    /** User groups by id → member ids (tests change them). */
+    userGroups,
     addFault: api.addFault,
     clearFaults: api.clearFaults,
     /** Latency added to every Web API call. */

@@ -140,6 +140,8 @@ export type SlackSimulatorOptions = {
    * is shared by a workspace's updates): more than `max` in `windowMs` answer 429.
    */
   updateRateLimit?: { max: number; windowMs: number };
+  /** User groups (`S…`) and their members, for usergroups.users.list. */
+  userGroups?: Record<string, string[]>;
   /** Clock in ms; drives ts values, trigger and response_url expiry. */
   now?: () => number;
 };

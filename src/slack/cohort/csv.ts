@@ -15,13 +15,14 @@ export const COLUMNS = [
   'login',
   'lifetime_days',
   'channels',
+  'start_date',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
 const REQUIRED: readonly Column[] = ['first_name', 'last_name', 'email', 'mobile'];
 const ALIASES: Record<string, Column> = { phone: 'mobile' };
 
-export const COLUMNS_HELP = `Columns (header row, any order): ${REQUIRED.join(', ')}, and optionally login, lifetime_days, channels (sms, email or sms+email). \`phone\` is accepted for mobile.`;
+export const COLUMNS_HELP = `Columns (header row, any order): ${REQUIRED.join(', ')}, and optionally login, lifetime_days, channels (sms, email or sms+email), start_date (YYYY-MM-DD). \`phone\` is accepted for mobile.`;
 
 export type CsvRow = { line: number; values: Partial<Record<Column, string>> };
 export type CsvResult = { ok: true; rows: CsvRow[] } | { ok: false; error: string };

@@ -3,7 +3,7 @@ import { type Channel, displayName } from '../../onboarding/model.ts';
 import { isOpen } from '../../onboarding/policy.ts';
 import type { OnboardingService } from '../../onboarding/service.ts';
 import { INPUT, type InputBlockId } from '../ids.ts';
-import { validateInput, withSuffix } from '../validation.ts';
+import { type SendSchedule, validateInput, withSuffix } from '../validation.ts';
 import type { Column, CsvRow } from './csv.ts';
 
 /** A row the form's rules refuse: its line, and each problem by column. */
@@ -23,6 +23,7 @@ const COLUMN_OF: Partial<Record<InputBlockId, Column>> = {
   [INPUT.login]: 'login',
   [INPUT.lifetime]: 'lifetime_days',
   [INPUT.channels]: 'channels',
+  [INPUT.startDate]: 'start_date',
 };
 
 /** `sms`, `email`, `sms+email` (any order, `+`, `,` or `&` between) → the form's choice value. */
@@ -48,7 +49,7 @@ function channelValue(raw: string | undefined, enabled: Channel[]): string | und
 export async function planCohort(
   csv: CsvRow[],
   service: OnboardingService,
-  options: { enabled: Channel[]; defaultLifetimeDays: number },
+  options: { enabled: Channel[]; defaultLifetimeDays: number; schedule?: SendSchedule },
 ): Promise<CohortPlan> {
   const rows: CohortRow[] = [];
   const invalid: InvalidRow[] = [];
@@ -65,9 +66,13 @@ export async function planCohort(
         [INPUT.login]: values.login,
         [INPUT.lifetime]: values.lifetime_days ?? String(options.defaultLifetimeDays),
         [INPUT.channels]: channels === 'invalid' ? undefined : channels,
+        [INPUT.startDate]: values.start_date,
       },
       options.enabled,
-      { loginTaken: (login) => logins.has(login) },
+      {
+        loginTaken: (login) => logins.has(login),
+        ...(options.schedule ? { schedule: options.schedule } : {}),
+      },
     );
     if (!result.ok) {
       const problems = Object.entries(result.errors).map(([blockId, message]) => ({
@@ -89,7 +94,7 @@ export async function planCohort(
       });
       continue;
     }
-    const { person, lifetimeDays } = result.input;
+    const { person, lifetimeDays, startAt } = result.input;
     const base = { row: line, name: displayName(person), email: person.email };
     const sameEmail = emails.get(person.email);
     const sameLogin = values.login ? logins.get(person.login.toLowerCase()) : undefined;
@@ -127,7 +132,12 @@ export async function planCohort(
     logins.set(login.toLowerCase(), line);
     rows.push({
       ...base,
-      request: { person: { ...person, login }, lifetimeDays, channels: result.input.channels },
+      request: {
+        person: { ...person, login },
+        lifetimeDays,
+        channels: result.input.channels,
+        ...(startAt ? { startAt: startAt.toISOString() } : {}),
+      },
     });
   }
   return { rows, invalid };

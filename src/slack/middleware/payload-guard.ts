@@ -114,6 +114,8 @@ const SUBMISSIONS = new Set<string>([
   CALLBACK.onboardModal,
   CALLBACK.revokeModal,
   CALLBACK.resendModal,
+  CALLBACK.rejectModal,
+  CALLBACK.offboardModal,
 ]);
 
 /**

@@ -6,7 +6,7 @@ import {
   type OnboardingRecord,
 } from '../../onboarding/model.ts';
 import { unconfirmedChannels } from '../../onboarding/policy.ts';
-import { CALLBACK, RESEND_INPUT, REVOKE_INPUT } from '../ids.ts';
+import { CALLBACK, OFFBOARD_INPUT, RESEND_INPUT, REVOKE_INPUT } from '../ids.ts';
 import { code, context, esc, plain, section, slackDate } from './blocks.ts';
 
 /** Dialogs opened from a button about one onboarding: they confirm before acting. */
@@ -101,4 +101,48 @@ function lastAttempt(record: OnboardingRecord, channel: Channel): string {
     default:
       return 'not sent yet';
   }
+}
+
+/**
+ * Offboarding ends a member's telephony access: the admin chooses between
+ * deactivating the SIP user (reversible: Reactivate) and removing it.
+ */
+export function offboardDialog(
+  record: OnboardingRecord,
+  metadata: string,
+  canDeactivate: boolean,
+): ModalView {
+  const options = [
+    ...(canDeactivate
+      ? [{ text: plain('Deactivate the SIP user (can be reactivated)', 75), value: 'deactivate' }]
+      : []),
+    { text: plain('Remove the SIP user (cannot be undone)', 75), value: 'remove' },
+  ];
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.offboardModal,
+    title: plain('Offboard member', 24),
+    submit: plain('Offboard', 24),
+    close: plain('Cancel', 24),
+    private_metadata: metadata,
+    blocks: [
+      section(
+        `Offboard *${esc(displayName(record.person))}* (${code(record.person.login)}, ${code(record.person.email)})? Their telephony access ends; open SIP user invites are removed and pending e-mail invites cancelled.`,
+      ),
+      {
+        type: 'input',
+        block_id: OFFBOARD_INPUT.mode,
+        label: plain('The SIP user'),
+        element: {
+          type: 'radio_buttons',
+          action_id: `${OFFBOARD_INPUT.mode}_input`,
+          options,
+          initial_option: options[0]!,
+        },
+      },
+      ...(canDeactivate
+        ? []
+        : [context('Deactivating needs the SIP domain (OPENTACT_SIP_DOMAIN), which is not set.')]),
+    ],
+  };
 }

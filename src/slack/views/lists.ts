@@ -12,7 +12,7 @@ import { isOpen } from '../../onboarding/policy.ts';
 import type { Seal } from '../binding.ts';
 import { CALLBACK, COMMAND } from '../ids.ts';
 import { code, context, divider, esc, header, plain, section, user } from './blocks.ts';
-import { itemBlocks, STATE_BADGE, summaryLine } from './record.ts';
+import { itemBlocks, reminderText, STATE_BADGE, summaryLine } from './record.ts';
 
 /** Slack allows 50 blocks in a message; keep room for the header and the summary. */
 export const MESSAGE_BLOCK_LIMIT = 50;
@@ -23,13 +23,14 @@ export function helpText(admins: string[]): string {
   return [
     `*${COMMAND}* onboards a new team member onto the company telephony.`,
     `• \`${COMMAND}\` — open the onboarding form (name, e-mail, mobile, SIP login, invite lifetime, channels)`,
-    `• \`${COMMAND} list\` — pending invitations: who, how, expiry, state`,
+    `• \`${COMMAND} list\` — pending invitations: who, how, expiry, state (scheduled ones too)`,
     `• \`${COMMAND} status <email | login>\` — one onboarding in full: every step, every delivery, the audit trail`,
+    `• \`${COMMAND} offboard <email | login>\` — end a member's telephony access: deactivate (reversible) or remove their SIP user, close their open invites`,
     `• \`${COMMAND} digest\` — post the expiry digest now`,
     `• \`${COMMAND} bulk\` — onboard a cohort from one CSV file, with a preview before anything is created`,
     `• \`${COMMAND} export [open|all]\` — the onboardings as a CSV file, in your DM with the bot`,
     `• \`${COMMAND} help\` — this text`,
-    `Who can use it: ${who}.`,
+    `Who can use it: ${who}. Requesters (if configured) use \`${COMMAND}\` too: their onboarding waits for an admin's approval.`,
   ].join('\n');
 }
 
@@ -83,7 +84,7 @@ const expiryMs = (r: OnboardingRecord) =>
 export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal): KnownBlock[] {
   const now = digest.now;
   const counts = STATES.filter((s) => digest.counts[s] > 0)
-    .map((s) => `${digest.counts[s]} ${s}`)
+    .map((s) => `${digest.counts[s]} ${s.replace('_', ' ')}`)
     .join(' · ');
   const blocks: KnownBlock[] = [
     header('Invitation digest'),
@@ -116,6 +117,10 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
     }
   };
   addSection(
+    ':raised_hand: Waiting for approval',
+    digest.awaitingApproval.map((record) => ({ record, extra: '' })),
+  );
+  addSection(
     ':alarm_clock: Expiring soon',
     digest.expiringSoon.map((record) => ({ record, extra: '' })),
   );
@@ -123,6 +128,25 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
     ':hourglass: Expired since the last digest',
     digest.expiredSince.map((record) => ({ record, extra: 'Not used before it expired.' })),
   );
+  addSection(
+    ':calendar: Scheduled (invitations go out on the start date)',
+    digest.scheduled.map((record) => ({ record, extra: '' })),
+  );
+  // Lines, not items: a reminded invite is often "expiring soon" too, and an item's block ids
+  // may appear once per message.
+  if (digest.remindedSince.length > 0) {
+    const lines = digest.remindedSince.map(
+      (r) => `• *${esc(displayName(r.person))}* (${code(r.person.login)}): ${reminderText(r)}`,
+    );
+    if (blocks.length + 3 <= limit) {
+      blocks.push(
+        divider(),
+        section(
+          `*:bell: Reminders sent since the last digest* (${lines.length})\n${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n…and ${lines.length - 20} more` : ''}`,
+        ),
+      );
+    } else omitted += lines.length;
+  }
   addSection(
     ':x: Failed or unconfirmed deliveries',
     digest.failedDeliveries.map((f) => ({
@@ -172,7 +196,9 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
 }
 
 export function digestText(digest: Digest): string {
-  return `Invitation digest: ${digest.expiringSoon.length} expiring soon, ${digest.expiredSince.length} expired, ${digest.failedDeliveries.length} failed deliveries, ${digest.counts.pending} pending.`;
+  const reminded =
+    digest.remindedSince.length > 0 ? `, ${digest.remindedSince.length} reminded` : '';
+  return `Invitation digest: ${digest.awaitingApproval.length ? `${digest.awaitingApproval.length} waiting for approval, ` : ''}${digest.expiringSoon.length} expiring soon, ${digest.expiredSince.length} expired${reminded}, ${digest.failedDeliveries.length} failed deliveries, ${digest.counts.pending} pending.`;
 }
 
 /** The Home tab. */
@@ -200,10 +226,14 @@ export function homeBlocks(
     context(`Use \`${COMMAND}\` to onboard someone. \`${COMMAND} help\` lists everything.`),
   ];
   const limit = 100 - 4; // Home tabs allow 100 blocks.
-  const add = (title: string, list: readonly OnboardingRecord[], max: number) => {
+  // An item's block ids may appear once per view: a record already shown is not shown again.
+  const shown = new Set<string>();
+  const add = (title: string, all: readonly OnboardingRecord[], max: number) => {
+    const list = all.filter((r) => !shown.has(r.id));
     if (list.length === 0) return;
     blocks.push(divider(), section(`*${title}* (${list.length})`));
     for (const record of list.slice(0, max)) {
+      shown.add(record.id);
       const items = itemBlocks(record, now, seal);
       if (blocks.length + items.length > limit) break;
       blocks.push(...items);
@@ -211,9 +241,11 @@ export function homeBlocks(
     if (list.length > max)
       blocks.push(context(`…and ${list.length - max} more (\`${COMMAND} list\`).`));
   };
+  add(':raised_hand: Waiting for approval', digest.awaitingApproval, 10);
   add(':alarm_clock: Expiring soon', digest.expiringSoon, 10);
   add(':x: Failed deliveries', [...new Set(digest.failedDeliveries.map((f) => f.record))], 10);
   add(':warning: Failed onboardings', digest.failed, 5);
+  add(':calendar: Scheduled', digest.scheduled, 10);
   add(':new: Latest onboardings', recent, 10);
   return blocks;
 }

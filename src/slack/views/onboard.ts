@@ -9,8 +9,8 @@ import {
 } from '../../onboarding/model.ts';
 import type { Seal } from '../binding.ts';
 import { CALLBACK, INPUT, inputActionId, itemActionsBlockId } from '../ids.ts';
-import { actions, code, context, esc, header, plain, section } from './blocks.ts';
-import { deliveryLine, expiryText, recordButtons, statusBlocks } from './record.ts';
+import { actions, code, context, esc, header, plain, section, slackDate } from './blocks.ts';
+import { deliveryLine, expiryText, offboardText, recordButtons, statusBlocks } from './record.ts';
 
 export type ModalDefaults = {
   firstName?: string;
@@ -21,6 +21,10 @@ export type ModalDefaults = {
   lifetimeDays: number;
   channels?: Channel[];
   note?: string;
+  /** A start date already chosen (YYYY-MM-DD). */
+  startDate?: string;
+  /** When scheduled invitations go out (SEND_HOUR in DIGEST_TIMEZONE), for the field's hint. */
+  sendTime?: { hour: number; timeZone: string };
 };
 
 export type ModalMetadata = {
@@ -142,6 +146,23 @@ export function onboardModal(
       },
     },
   );
+  const send = defaults.sendTime;
+  blocks.push({
+    type: 'input',
+    block_id: INPUT.startDate,
+    label: plain('Start date'),
+    optional: true,
+    hint: plain(
+      `Optional. The SIP user is created now (the login is reserved); the invite and the invitations go out on this day${send ? ` at ${String(send.hour).padStart(2, '0')}:00 (${send.timeZone})` : ''}, and the lifetime counts from then. Empty: at once.`,
+      2000,
+    ),
+    element: {
+      type: 'datepicker',
+      action_id: inputActionId(INPUT.startDate),
+      placeholder: plain('At once'),
+      ...(defaults.startDate ? { initial_date: defaults.startDate } : {}),
+    },
+  });
   if (initialChoice) {
     blocks.push({
       type: 'input',
@@ -247,7 +268,14 @@ export function resultView(record: OnboardingRecord, now: Date, seal: Seal): Mod
   return {
     type: 'modal',
     callback_id: CALLBACK.progress,
-    title: plain(record.state === 'failed' ? 'Onboarding failed' : 'Onboarding done', 24),
+    title: plain(
+      record.state === 'failed'
+        ? 'Onboarding failed'
+        : record.state === 'scheduled'
+          ? 'Onboarding scheduled'
+          : 'Onboarding done',
+      24,
+    ),
     close: plain('Close', 24),
     blocks: resultBlocks(record, now, seal),
   };
@@ -271,6 +299,10 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
       ),
     );
     blocks.push(section(existsUpstream(record)));
+  } else if (record.state === 'offboarded') {
+    blocks.push(header(`${name} was offboarded`), section(offboardText(record)));
+  } else if (record.state === 'scheduled') {
+    blocks.push(header(`${name} is scheduled`));
   } else {
     blocks.push(header(`${name} is invited`));
   }
@@ -282,6 +314,13 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
   );
   const buttons = recordButtons(record, seal);
   if (buttons.length > 0) blocks.push(actions(itemActionsBlockId(record.id), buttons));
+  if (record.state === 'scheduled') {
+    blocks.push(
+      context(
+        `The SIP user exists, so the login is reserved. The invite is created and the invitations go out ${record.startAt ? slackDate(record.startAt) : 'on the start date'}; Send now sends them today, Cancel removes the SIP user.`,
+      ),
+    );
+  }
   if (record.state === 'failed') {
     blocks.push(
       context(
@@ -295,6 +334,10 @@ export function resultBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
 export function resultText(record: OnboardingRecord): string {
   // The notification and preview text is mrkdwn too: user text goes through esc like in blocks.
   const name = esc(displayName(record.person));
+  if (record.state === 'offboarded')
+    return `${name} was offboarded (login ${code(record.person.login)}).`;
+  if (record.state === 'scheduled')
+    return `${name} is scheduled (login ${code(record.person.login)} reserved; the invitations go out later).`;
   return record.state === 'failed'
     ? `Onboarding ${name} failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}.`
     : `${name} is invited (login ${code(record.person.login)}).`;
@@ -340,7 +383,9 @@ export function auditLine(record: OnboardingRecord): string {
   const outcome =
     record.state === 'failed'
       ? `failed at ${record.failedStep ? STEP_LABEL[record.failedStep] : 'a step'}`
-      : `invited via ${channels}`;
+      : record.state === 'scheduled'
+        ? `scheduled: SIP user created, invitations via ${channels} ${record.startAt ? slackDate(record.startAt) : 'later'}`
+        : `invited via ${channels}`;
   return `<@${record.requestedBy}> onboarded *${esc(displayName(record.person))}* (${code(record.person.login)}): ${outcome}.`;
 }
 

@@ -3,11 +3,18 @@ import {
   CHANNEL_LABEL,
   type Channel,
   displayName,
+  OFFBOARD_PART_LABEL,
+  OFFBOARD_PARTS,
   type OnboardingRecord,
   STEP_LABEL,
   STEPS,
 } from '../../onboarding/model.ts';
-import { allowedActions, retryableChannels } from '../../onboarding/policy.ts';
+import {
+  allowedActions,
+  retryableChannels,
+  unfinishedOffboardParts,
+} from '../../onboarding/policy.ts';
+import { describeResult } from '../../onboarding/reminders.ts';
 import type { Seal } from '../binding.ts';
 import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, code, context, esc, plain, section, slackDate, user } from './blocks.ts';
@@ -15,12 +22,17 @@ import { actions, button, code, context, esc, plain, section, slackDate, user } 
 /** How one onboarding is described in messages, lists, the digest and the Home tab. */
 
 export const STATE_BADGE: Record<OnboardingRecord['state'], string> = {
+  requested: ':raised_hand: waiting for approval',
   provisioning: ':hourglass_flowing_sand: provisioning',
+  scheduled: ':calendar: scheduled',
   pending: ':envelope: invited',
   failed: ':x: failed',
   accepted: ':white_check_mark: accepted',
   expired: ':alarm_clock: expired',
   revoked: ':no_entry_sign: revoked',
+  rejected: ':heavy_multiplication_x: rejected',
+  request_expired: ':hourglass: request expired',
+  offboarded: ':wave: offboarded',
 };
 
 const DELIVERY_ICON = {
@@ -38,6 +50,9 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
   if (delivery.status === 'unknown') {
     return `${DELIVERY_ICON.unknown} ${label}: not confirmed${reason}. The person may already have it; Resend only if they did not.`;
   }
+  if (delivery.status === 'pending' && record.state === 'scheduled') {
+    return `${DELIVERY_ICON.pending} ${label}: goes out on the start date`;
+  }
   if (delivery.status === 'pending' && record.state !== 'provisioning') {
     return `${DELIVERY_ICON.skipped} ${label}: not sent (an earlier step failed)`;
   }
@@ -50,18 +65,74 @@ export function deliveryLine(record: OnboardingRecord, channel: Channel): string
  * reader's time zone. `now` tells the past tense from the future.
  */
 export function expiryText(record: OnboardingRecord, now: Date): string {
+  if (record.state === 'scheduled' && record.startAt)
+    return `goes out ${slackDate(record.startAt)}`;
   if (!record.invite) return 'no invite yet';
   const past = Date.parse(record.invite.expiresAt) <= now.getTime();
   return `${past ? 'expired' : 'expires'} ${slackDate(record.invite.expiresAt)}`;
 }
 
-/** One line per person: name, login, channels, state, expiry. */
+/** The automatic reminder, when one went out (or was tried). */
+export function reminderText(record: OnboardingRecord): string {
+  const reminder = record.reminder;
+  if (!reminder) return 'No reminder sent yet.';
+  const when = slackDate(reminder.at);
+  if (reminder.status === 'sending') {
+    return `${DELIVERY_ICON.unknown} Reminder ${when}: not confirmed (interrupted while sending); it is not sent again.`;
+  }
+  const parts = reminder.results.map(describeResult).join('; ');
+  const icon = reminder.status === 'sent' ? ':bell:' : DELIVERY_ICON.failed;
+  return `${icon} Reminder ${when}: ${esc(parts)}`;
+}
+
+/** One line per person: name, login, channels, state, expiry (or how they were offboarded). */
 export function summaryLine(record: OnboardingRecord, now: Date): string {
   const channels = record.channels.map((c) => CHANNEL_LABEL[c]).join(' + ') || 'no channel';
+  const when =
+    record.state === 'offboarded'
+      ? ` · ${offboardText(record)}`
+      : record.invite || record.state === 'scheduled'
+        ? ` · ${expiryText(record, now)}`
+        : '';
   return (
     `*${esc(displayName(record.person))}* · ${code(record.person.login)} · ${channels} · ` +
-    `${STATE_BADGE[record.state]}${record.invite ? ` · ${expiryText(record, now)}` : ''} · invited by ${user(record.requestedBy)}`
+    `${STATE_BADGE[record.state]}${when}` +
+    (record.state === 'requested' && record.approval
+      ? ` · undecided, expires ${slackDate(record.approval.expiresAt)} · requested by ${user(record.requestedBy)}`
+      : ` · ${record.approval && !record.invite ? 'requested' : 'invited'} by ${user(record.requestedBy)}`)
   );
+}
+
+/** What became of a request that needed approval (absent for an admin's own onboarding). */
+export function approvalLine(record: OnboardingRecord): string | undefined {
+  const a = record.approval;
+  if (!a) return undefined;
+  const when = a.decidedAt ? ` ${slackDate(a.decidedAt)}` : '';
+  switch (a.decision) {
+    case 'approved':
+      return `*Approval:* approved by ${user(a.decidedBy ?? 'system')}${when}`;
+    case 'rejected':
+      return `*Approval:* rejected by ${user(a.decidedBy ?? 'system')}${when}${a.reason ? ` — ${esc(a.reason)}` : ''}`;
+    case 'expired':
+      return `*Approval:* nobody decided before ${slackDate(a.expiresAt)}; the request expired`;
+    default:
+      return `*Approval:* waiting for an admin (until ${slackDate(a.expiresAt)})`;
+  }
+}
+
+/** Who offboarded, when, what happened to the SIP user; or that some part is still to do. */
+export function offboardText(record: OnboardingRecord): string {
+  const o = record.offboarding;
+  if (!o) return 'offboarded';
+  const unfinished = unfinishedOffboardParts(record);
+  const sip = record.sipUser?.removed
+    ? 'SIP user removed'
+    : record.sipUser && !record.sipUser.active
+      ? 'SIP user deactivated'
+      : `SIP user ${o.mode === 'remove' ? 'removal' : 'deactivation'} pending`;
+  const head = `${sip} by ${user(o.by)} ${slackDate(o.finishedAt ?? o.at)}`;
+  if (unfinished.length === 0) return head;
+  return `:warning: offboarding incomplete (${unfinished.map((p) => OFFBOARD_PART_LABEL[p]).join(', ')}: not done) · ${head}`;
 }
 
 /** The buttons that make sense for a record in its state (policy.allowedActions). */
@@ -69,6 +140,58 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   const id = record.id;
   const allowed = new Set(allowedActions(record));
   const buttons: Button[] = [];
+  if (allowed.has('approve')) {
+    // Approving creates accounts and sends invitations to someone outside: Slack asks first.
+    const confirm = {
+      title: plain('Approve the onboarding?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `This creates the SIP user of *${esc(displayName(record.person))}* and sends the invitations.`,
+      },
+      confirm: plain('Approve', 30),
+      deny: plain('Cancel', 30),
+    };
+    buttons.push(
+      button('Approve', actionId(ACTION.approve, id), seal(ACTION.approve, id), 'primary', confirm),
+    );
+  }
+  if (allowed.has('reject'))
+    buttons.push(button('Reject', actionId(ACTION.reject, id), seal(ACTION.reject, id), 'danger'));
+  if (allowed.has('send_now')) {
+    // It reaches someone outside the company before the date they were told: Slack asks first.
+    const confirm = {
+      title: plain('Send the invitation now?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `The invite for *${esc(displayName(record.person))}* is created now and the invitations go out at once; its lifetime counts from now.`,
+      },
+      confirm: plain('Send now', 30),
+      deny: plain('Not yet', 30),
+    };
+    buttons.push(
+      button(
+        'Send now',
+        actionId(ACTION.sendNow, id),
+        seal(ACTION.sendNow, id),
+        'primary',
+        confirm,
+      ),
+    );
+  }
+  if (allowed.has('cancel')) {
+    const confirm = {
+      title: plain('Cancel the onboarding?', 100),
+      text: {
+        type: 'mrkdwn' as const,
+        text: `The SIP user \`${esc(record.person.login)}\` reserved for *${esc(displayName(record.person))}* is removed and nothing is sent.`,
+      },
+      confirm: plain('Cancel it', 30),
+      deny: plain('Keep it', 30),
+    };
+    buttons.push(
+      button('Cancel', actionId(ACTION.cancel, id), seal(ACTION.cancel, id), 'danger', confirm),
+    );
+  }
   if (allowed.has('retry')) {
     const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
     // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.
@@ -103,8 +226,48 @@ export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
     buttons.push(button('Resend', actionId(ACTION.resend, id), seal(ACTION.resend, id)));
   if (allowed.has('revoke'))
     buttons.push(button('Revoke', actionId(ACTION.revoke, id), seal(ACTION.revoke, id), 'danger'));
+  if (allowed.has('retryOffboard'))
+    buttons.push(
+      button(
+        'Retry offboarding',
+        actionId(ACTION.retryOffboard, id),
+        seal(ACTION.retryOffboard, id),
+        'danger',
+        ask(
+          'Retry the offboarding?',
+          `This runs again the offboarding parts that failed for *${esc(displayName(record.person))}*.`,
+          'Retry',
+        ),
+      ),
+    );
+  if (allowed.has('reactivate'))
+    buttons.push(
+      button(
+        'Reactivate',
+        actionId(ACTION.reactivate, id),
+        seal(ACTION.reactivate, id),
+        'primary',
+        ask(
+          'Reactivate the SIP user?',
+          `*${esc(displayName(record.person))}* (${code(record.person.login)}) gets telephony access again.`,
+          'Reactivate',
+        ),
+      ),
+    );
+  // Offboard opens a dialog that asks what to do with the SIP user: no confirm here.
+  if (allowed.has('offboard'))
+    buttons.push(
+      button('Offboard', actionId(ACTION.offboard, id), seal(ACTION.offboard, id), 'danger'),
+    );
   return buttons;
 }
+
+const ask = (title: string, text: string, confirm: string) => ({
+  title: plain(title, 100),
+  text: { type: 'mrkdwn' as const, text },
+  confirm: plain(confirm, 30),
+  deny: plain('Cancel', 30),
+});
 
 const failedLabels = (record: OnboardingRecord) =>
   retryableChannels(record)
@@ -159,14 +322,34 @@ export function statusBlocks(record: OnboardingRecord, now: Date, seal: Seal): K
     section(
       `*E-mail:* ${code(record.person.email)}   *Mobile:* ${code(record.person.phone)}\n` +
         `*Requested:* ${slackDate(record.createdAt)} by ${user(record.requestedBy)}` +
+        (approvalLine(record) ? `\n${approvalLine(record)}` : '') +
         (record.note ? `\n*Note:* ${esc(record.note)}` : ''),
     ),
     section(
-      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}`,
+      `*Steps*\n${steps.join('\n')}\n*Deliveries*\n${deliveryLine(record, 'sms')}\n${deliveryLine(record, 'email')}` +
+        (record.reminder ? `\n${reminderText(record)}` : ''),
     ),
+    ...(record.offboarding ? [section(offboardingLines(record))] : []),
     section(
       `*Audit trail*${record.audit.length > 12 ? ` (last 12 of ${record.audit.length})` : ''}\n${audit.join('\n')}`,
     ),
     ...(record.drift ? [context(`:warning: ${esc(record.drift)}`)] : []),
   ];
+}
+
+const PART_ICON = {
+  todo: ':white_circle:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':heavy_minus_sign:',
+} as const;
+
+/** The offboarding, part by part. */
+function offboardingLines(record: OnboardingRecord): string {
+  const o = record.offboarding!;
+  const parts = OFFBOARD_PARTS.map((name) => {
+    const part = o.parts[name];
+    return `${PART_ICON[part.status]} ${OFFBOARD_PART_LABEL[name]}: ${part.status}${part.detail ? ` — ${esc(part.detail)}` : ''}`;
+  });
+  return `*Offboarding* (${o.mode} the SIP user, asked by ${user(o.by)} ${slackDate(o.at)})\n${parts.join('\n')}`;
 }

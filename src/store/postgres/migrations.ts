@@ -6,9 +6,16 @@
  */
 export type Migration = { version: number; name: string; sql: string };
 
-/** States in which a record holds its SIP login (see the unique index below). */
-export const LOGIN_HOLDING_PREDICATE =
+/** States in which a record held its SIP login in migration 1 (history: never changed). */
+const LOGIN_HOLDING_PREDICATE_V1 =
   "archived_at IS NULL AND (state IN ('provisioning', 'pending', 'expired') OR (state = 'failed' AND has_sip_user))";
+
+/**
+ * States in which a record holds its SIP login now (see the unique index; `requested` since 4,
+ * `scheduled` since 6).
+ */
+export const LOGIN_HOLDING_PREDICATE =
+  "archived_at IS NULL AND (state IN ('requested', 'provisioning', 'scheduled', 'pending', 'expired') OR (state = 'failed' AND has_sip_user))";
 
 export const OPEN_LOGIN_INDEX = 'onboardings_open_login_key';
 
@@ -40,7 +47,7 @@ CREATE TABLE onboardings (
 -- SIP user does not hold it (the domain lets the login be submitted again),
 -- and e-mails are not unique: the domain allows two onboardings for one e-mail.
 CREATE UNIQUE INDEX ${OPEN_LOGIN_INDEX} ON onboardings (login_lower)
-  WHERE ${LOGIN_HOLDING_PREDICATE};
+  WHERE ${LOGIN_HOLDING_PREDICATE_V1};
 
 CREATE INDEX onboardings_login_idx ON onboardings (login_lower);
 CREATE INDEX onboardings_email_idx ON onboardings (email_lower);
@@ -94,6 +101,68 @@ CREATE TABLE channel_pace (
   },
   {
     version: 4,
+    name: 'approval_states',
+    sql: `
+-- Requests waiting for an admin (requested), and how they end without an onboarding (rejected,
+-- request_expired). A waiting request holds its SIP login like an open onboarding does.
+ALTER TABLE onboardings DROP CONSTRAINT onboardings_state_check;
+ALTER TABLE onboardings ADD CONSTRAINT onboardings_state_check CHECK (state IN (
+  'requested', 'provisioning', 'pending', 'failed', 'accepted', 'expired', 'revoked',
+  'rejected', 'request_expired'));
+
+DROP INDEX ${OPEN_LOGIN_INDEX};
+CREATE UNIQUE INDEX ${OPEN_LOGIN_INDEX} ON onboardings (login_lower)
+  WHERE archived_at IS NULL
+    AND (state IN ('requested', 'provisioning', 'pending', 'expired') OR (state = 'failed' AND has_sip_user));
+
+DROP INDEX onboardings_open_seq_idx;
+CREATE INDEX onboardings_open_seq_idx ON onboardings (seq)
+  WHERE archived_at IS NULL AND state IN ('requested', 'provisioning', 'pending', 'failed', 'expired');
+
+DROP INDEX onboardings_archivable_idx;
+CREATE INDEX onboardings_archivable_idx ON onboardings (updated_at)
+  WHERE archived_at IS NULL AND state IN ('accepted', 'revoked', 'expired', 'failed', 'rejected', 'request_expired');
+`,
+  },
+  {
+    version: 5,
+    name: 'offboarded_state',
+    sql: `
+-- Offboarding adds the state 'offboarded'. Replicas of the previous release never write it;
+-- they fail to read such a record (their zod schema does not know it) until they are upgraded.
+-- Not archivable: a deactivated member can still be reactivated, which needs a live record.
+ALTER TABLE onboardings DROP CONSTRAINT onboardings_state_check;
+ALTER TABLE onboardings ADD CONSTRAINT onboardings_state_check
+  CHECK (state IN ('requested', 'provisioning', 'pending', 'failed', 'accepted', 'expired',
+    'revoked', 'rejected', 'request_expired', 'offboarded'));
+`,
+  },
+  {
+    // Start dates: a record waits in `scheduled`, holding its SIP login.
+    version: 6,
+    name: 'scheduled_state',
+    sql: `
+-- Widening only: replicas of the previous release never write the new state.
+ALTER TABLE onboardings DROP CONSTRAINT onboardings_state_check;
+ALTER TABLE onboardings ADD CONSTRAINT onboardings_state_check
+  CHECK (state IN ('requested', 'provisioning', 'scheduled', 'pending', 'failed', 'accepted',
+    'expired', 'revoked', 'rejected', 'request_expired', 'offboarded'));
+
+-- A scheduled record holds its login (its SIP user exists): rebuilt, then swapped in one transaction.
+CREATE UNIQUE INDEX ${OPEN_LOGIN_INDEX}_next ON onboardings (login_lower)
+  WHERE archived_at IS NULL
+    AND (state IN ('requested', 'provisioning', 'scheduled', 'pending', 'expired')
+      OR (state = 'failed' AND has_sip_user));
+DROP INDEX ${OPEN_LOGIN_INDEX};
+ALTER INDEX ${OPEN_LOGIN_INDEX}_next RENAME TO ${OPEN_LOGIN_INDEX};
+
+DROP INDEX onboardings_open_seq_idx;
+CREATE INDEX onboardings_open_seq_idx ON onboardings (seq)
+  WHERE archived_at IS NULL AND state IN ('requested', 'provisioning', 'scheduled', 'pending', 'failed', 'expired');
+`,
+  },
+  {
+    version: 7,
     name: 'cohort_runs',
     sql: `
 -- Cohort runs (CSV uploads): the run as jsonb, its state as a column for the resume query.

@@ -127,6 +127,13 @@ export class PostgresStore implements RecordStore {
     );
   }
 
+  restoreArchived(id: string): Promise<OnboardingRecord | undefined> {
+    return this.one(
+      'UPDATE onboardings SET archived_at = NULL WHERE id = $1 RETURNING id, record',
+      [id],
+    );
+  }
+
   async findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]> {
     if (by.login === undefined && by.email === undefined) return [];
     return this.many(
@@ -251,9 +258,10 @@ export class PostgresStore implements RecordStore {
 
   archiveClosed(before: Date): Promise<number> {
     return this.run(async () => {
-      // Claims of clicks matter for Slack's 5-minute window only; keep a day of them.
+      // Claims of clicks matter for Slack's 5-minute window only, those of the every-minute
+      // timed job for that minute; keep a day of them.
       await this.pool.query(
-        "DELETE FROM job_slots WHERE job = 'click' AND claimed_at < now() - interval '1 day'",
+        "DELETE FROM job_slots WHERE job IN ('click', 'timed') AND claimed_at < now() - interval '1 day'",
       );
       let moved = 0;
       for (;;) {

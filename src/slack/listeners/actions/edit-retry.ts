@@ -1,3 +1,4 @@
+import { localDate } from '../../../onboarding/clock.ts';
 import { METADATA_KIND } from '../../ids.ts';
 import { onboardModal, UPSTREAM_FIELD_TO_INPUT } from '../../views/onboard.ts';
 import { openDialog } from './container.ts';
@@ -29,6 +30,10 @@ export const editRetry: ButtonListener = async (ctx, c) => {
         lifetimeDays: record.lifetimeDays,
         channels: record.channels,
         ...(record.note ? { note: record.note } : {}),
+        ...(record.startAt && Date.parse(record.startAt) > ctx.clock().getTime()
+          ? { startDate: localDate(new Date(record.startAt), ctx.config.digest.timezone) }
+          : {}),
+        sendTime: { hour: ctx.config.sendHour, timeZone: ctx.config.digest.timezone },
       },
       ctx.binder.sealMetadata(METADATA_KIND.onboard, { retryOf: record.id }),
       `Opentact refused: ${problems}. Correct it and submit again.`,

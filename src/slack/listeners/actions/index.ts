@@ -3,15 +3,20 @@ import type { KnownBlock } from '@slack/types';
 import type { SlackContext } from '../../context.ts';
 import { ACTION, type ActionVerb, actionPattern } from '../../ids.ts';
 import { requireAdmin } from '../../middleware/require-admin.ts';
+import { approve } from './approve.ts';
+import { cancel } from './cancel.ts';
 import { cohortRetry } from './cohort-retry.ts';
 import { type Clicked, containerOf } from './container.ts';
 import { editRetry } from './edit-retry.ts';
 import { extend } from './extend.ts';
 import { registerLoginSuggestion } from './login-suggestion.ts';
+import { offboard, reactivate, retryOffboard } from './offboard.ts';
+import { reject } from './reject.ts';
 import { tellPrivately } from './report.ts';
 import { resend } from './resend.ts';
 import { retry } from './retry.ts';
 import { revoke } from './revoke.ts';
+import { sendNow } from './send-now.ts';
 
 export type ButtonListener = (ctx: SlackContext, clicked: Clicked) => Promise<void>;
 
@@ -22,6 +27,13 @@ const BUTTONS: Record<ActionVerb, ButtonListener> = {
   [ACTION.editRetry]: editRetry,
   [ACTION.revoke]: revoke,
   [ACTION.cohortRetry]: cohortRetry,
+  [ACTION.approve]: approve,
+  [ACTION.reject]: reject,
+  [ACTION.offboard]: offboard,
+  [ACTION.retryOffboard]: retryOffboard,
+  [ACTION.reactivate]: reactivate,
+  [ACTION.sendNow]: sendNow,
+  [ACTION.cancel]: cancel,
 };
 
 /** The buttons on an onboarding (`<verb>:<record id>`), and the modal's live login suggestion. */

@@ -57,7 +57,9 @@ export async function applyOutcome(
   const { record } = outcome;
   const now = ctx.clock();
   const seal = ctx.binder.seal.bind(ctx.binder);
-  const what = outcome.noop ? outcome.summary : `${args.verb}`;
+  const what = outcome.noop
+    ? outcome.summary
+    : `${args.verb}${outcome.partial ? ' (incomplete)' : ''}`;
   const container = args.container;
   if (container) {
     await updateContainer(
@@ -78,7 +80,7 @@ export async function applyOutcome(
       client,
       container,
       args.userId,
-      `${outcome.noop ? ':information_source:' : ':white_check_mark:'} ${esc(outcome.summary)}`,
+      `${outcome.noop ? ':information_source:' : outcome.partial ? ':warning:' : ':white_check_mark:'} ${esc(outcome.summary)}`,
       respond,
     );
   }

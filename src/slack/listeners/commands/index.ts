@@ -7,6 +7,7 @@ import { digest } from './digest.ts';
 import { exportRecords } from './export.ts';
 import { help } from './help.ts';
 import { list } from './list.ts';
+import { offboard } from './offboard.ts';
 import { openModal } from './open-modal.ts';
 import { status } from './status.ts';
 
@@ -18,6 +19,7 @@ const ADMIN_ONLY: Record<string, Subcommand> = {
   list,
   status,
   digest,
+  offboard,
   bulk,
   export: exportRecords,
 };

@@ -7,9 +7,9 @@ type Args = AllMiddlewareArgs & SlackEventMiddlewareArgs<'app_home_opened'>;
 /** The Home tab: state at a glance for admins, what the bot does for everyone else. */
 export async function appHomeOpened(ctx: SlackContext, { event, client }: Args): Promise<void> {
   if (event.tab !== 'home') return;
-  const isAdmin = await ctx.authz.isAllowed(event.user);
+  const role = await ctx.authz.role(event.user);
   await client.views.publish({
     user_id: event.user,
-    view: { type: 'home', blocks: await homeFor(ctx, isAdmin) },
+    view: { type: 'home', blocks: await homeFor(ctx, role === 'admin', role === 'requester') },
   });
 }

@@ -81,6 +81,11 @@ async function preview(
   const plan = await planCohort(parsed.rows, ctx.service, {
     enabled,
     defaultLifetimeDays: ctx.config.inviteTtlDays,
+    schedule: {
+      now: ctx.clock(),
+      timeZone: ctx.config.digest.timezone,
+      sendHour: ctx.config.sendHour,
+    },
   });
   const lines = problemLines(plan.invalid);
   const onboard = plan.rows.filter((r) => r.request).length;

@@ -9,6 +9,7 @@ import { validateModal } from '../../validation.ts';
 import { esc } from '../../views/blocks.ts';
 import { failureView, type ModalMetadata, progressView } from '../../views/onboard.ts';
 import { yieldToIo } from '../io.ts';
+import { requestSubmission } from './request-submission.ts';
 
 const STORE_DOWN =
   'the bot could not record it (its data store did not answer). Try again in a minute.';
@@ -17,7 +18,8 @@ type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
 /**
  * The onboarding modal's submission: validate, check the login, record the
- * onboarding durably, ack, then run it and report.
+ * onboarding durably, ack, then run it and report. A request that needs an
+ * admin's approval goes to request-submission.ts instead.
  */
 export async function onboardSubmission(
   ctx: SlackContext,
@@ -25,7 +27,13 @@ export async function onboardSubmission(
 ): Promise<void> {
   const userId = body.user.id;
   const enabled = ctx.service.enabledChannels();
-  const result = validateModal(view.state.values as never, enabled);
+  const result = validateModal(view.state.values as never, enabled, {
+    schedule: {
+      now: ctx.clock(),
+      timeZone: ctx.config.digest.timezone,
+      sendHour: ctx.config.sendHour,
+    },
+  });
   if (!result.ok) {
     await ack({ response_action: 'errors', errors: result.errors });
     return;
@@ -43,6 +51,19 @@ export async function onboardSubmission(
     return;
   }
   const { input } = result;
+  // A requester asks; with REQUIRE_APPROVAL an admin's own new onboarding waits for a second admin.
+  const role = await ctx.authz.role(userId);
+  if (role !== 'admin' && metadata.retryOf) {
+    await ack({
+      response_action: 'update',
+      view: failureView('Only admins can correct an onboarding.'),
+    });
+    return;
+  }
+  if (role === 'requester' || (ctx.config.approvals.requireApproval && !metadata.retryOf)) {
+    await requestSubmission(ctx, { ack, body, view }, input);
+    return;
+  }
   let clash: OnboardingRecord | undefined;
   try {
     clash = await ctx.service.loginInUse(input.person.login, {

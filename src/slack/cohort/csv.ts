@@ -20,7 +20,16 @@ export const COLUMNS = [
 export type Column = (typeof COLUMNS)[number];
 
 const REQUIRED: readonly Column[] = ['first_name', 'last_name', 'email', 'mobile'];
-const ALIASES: Record<string, Column> = { phone: 'mobile' };
+/** What spreadsheets call the columns too (after lower-casing, spaces and dashes as `_`). */
+const ALIASES: Record<string, Column> = {
+  phone: 'mobile',
+  phone_number: 'mobile',
+  mobile_number: 'mobile',
+  e_mail: 'email',
+  email_address: 'email',
+  firstname: 'first_name',
+  lastname: 'last_name',
+};
 
 export const COLUMNS_HELP = `Columns (header row, any order): ${REQUIRED.join(', ')}, and optionally login, lifetime_days, channels (sms, email or sms+email), start_date (YYYY-MM-DD). \`phone\` is accepted for mobile.`;
 

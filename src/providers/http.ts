@@ -198,11 +198,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     fetch: keepAliveFetch(),
     hooks: {
       afterResponse: [
-        ({ response }) => {
-          if (response.status === 429)
-            gate.block(retryAfterMs(response.headers.get('retry-after'), retry.maxRetryAfter));
-        },
+        ({ response }) =>
+          gate.answered(
+            response.status,
+            retryAfterMs(response.headers.get('retry-after'), retry.maxRetryAfter),
+          ),
       ],
+      // ky's own retry (after its Retry-After wait) keeps the API's pace too.
+      beforeRetry: [() => gate.wait()],
     },
   });
   const gate = gateFor(options.baseUrl);

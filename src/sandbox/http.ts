@@ -94,6 +94,11 @@ export type SimServer = {
   onArrival(listener: (call: ArrivedCall) => void): () => void;
   /** Latency added to every call (the benchmarks use it). */
   setLatency(ms: number): void;
+  /**
+   * At most `perSecond` calls are served in any second; the rest answer 429 with
+   * `Retry-After` (the API's error shape), as a rate-limited service does. `undefined` lifts it.
+   */
+  setRateLimit(perSecond: number | undefined): void;
   start(port?: number): Promise<string>;
   close(): Promise<void>;
 };
@@ -170,6 +175,19 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
   const routePatterns: string[] = [];
   const faults = new FaultQueue<Fault>();
   let latency = 0;
+  let perSecond: number | undefined;
+  /** When the calls of the last second were served (the rate limit's sliding window). */
+  const served: number[] = [];
+  const overLimit = (): number | undefined => {
+    if (perSecond === undefined) return undefined;
+    const now = Date.now();
+    while (served.length > 0 && now - served[0]! >= 1_000) served.shift();
+    if (served.length < perSecond) {
+      served.push(now);
+      return undefined;
+    }
+    return 1_000 - (now - served[0]!);
+  };
   let server: Server | undefined;
   let url = '';
   const hanging = new Set<ServerResponse>();
@@ -307,6 +325,16 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
     }
 
     if (latency > 0) await sleep(latency);
+    const waitMs = overLimit();
+    if (waitMs !== undefined) {
+      record(429);
+      send(res, {
+        status: 429,
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+        body: options.errorBody(429, 'rate limit exceeded'),
+      });
+      return;
+    }
     const fault = takeFault(method, route?.pattern, path);
     if (fault?.delayMs && !fault.after) await sleep(fault.delayMs);
     if (fault?.hang) {
@@ -403,6 +431,10 @@ export function createSimServer(options: SimServerOptions, router: SimRouter): S
       return () => {
         arrivalListeners.delete(listener);
       };
+    },
+    setRateLimit: (limit) => {
+      perSecond = limit;
+      served.length = 0;
     },
     setLatency: (ms) => {
       latency = ms;

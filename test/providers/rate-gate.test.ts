@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { retryAfterMs } from '../../src/providers/rate-gate.ts';
+import { RateGate, retryAfterMs } from '../../src/providers/rate-gate.ts';
 import { createUserMgmtClient } from '../../src/providers/usermgmt.ts';
 import { createUserMgmtSimulator } from '../../src/sandbox/usermgmt.ts';
 
@@ -39,4 +39,23 @@ test('Retry-After in seconds or as a date, capped; 1 s when missing', () => {
   expect(retryAfterMs(null, 30_000)).toBe(1_000);
   const inFive = new Date(Date.now() + 5_000).toUTCString();
   expect(retryAfterMs(inFive, 30_000)).toBeGreaterThan(3_000);
+});
+
+test('after a 429 the gate keeps the pace the API accepted: at most that many starts a second', async () => {
+  const gate = new RateGate();
+  for (let i = 0; i < 5; i++) gate.answered(200, 0);
+  gate.answered(429, 0); // 5 accepted in the last second: the pace is 5 a second
+  expect(gate.pace).toBe(5);
+  const started = Date.now();
+  const starts: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    await gate.wait();
+    starts.push(Date.now() - started);
+  }
+  expect(starts.slice(0, 5).every((t) => t < 100)).toBe(true);
+  // The 6th waits for the 1st to leave the window (plus the margin), the 7th for the 2nd.
+  expect(starts[5]).toBeGreaterThanOrEqual(1_000);
+  expect(starts[6]).toBeGreaterThanOrEqual(1_000);
+  gate.answered(429, 0); // pacing at 5 and still refused: the pace does not drop
+  expect(gate.pace).toBe(5);
 });

@@ -21,7 +21,8 @@ type Lane = {
  * Slack is waited out by the Web API client (it honours Retry-After).
  */
 export class CohortReporter {
-  minIntervalMs = 1_000;
+  // A little over a second: Slack counts arrivals, and requests take a few ms to get there.
+  minIntervalMs = 1_050;
   private readonly lanes = new Map<string, Lane>();
   private readonly client: WebClient;
   private readonly service: OnboardingService;
@@ -75,13 +76,16 @@ export class CohortReporter {
     return lane;
   }
 
+  /** Sends one after the other, each at least `minIntervalMs` after the previous one began. */
   private enqueue(lane: Lane, send: () => Promise<void>): void {
     lane.chain = lane.chain
-      .then(send)
-      .catch((error) => this.log.warn('cohort progress not shown', errorFields(error)))
-      .finally(() => {
+      .then(async () => {
+        const wait = lane.last + this.minIntervalMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         lane.last = Date.now();
-      });
+        await send();
+      })
+      .catch((error) => this.log.warn('cohort progress not shown', errorFields(error)));
   }
 
   /** Where the message is: the run's record of it, or a new message (first update, or lost). */
@@ -102,10 +106,6 @@ export class CohortReporter {
   }
 
   private async finish(run: CohortRun, tally: CohortTally): Promise<void> {
-    // The summary too keeps the pace of one update a second on the message.
-    const lane = this.lane(run.id);
-    const wait = lane.last + this.minIntervalMs - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const records = await this.service.cohorts.load(run);
     const text = summaryText(tally);
     const blocks = summaryBlocks(run, tally, failureLines(run, records), this.seal);

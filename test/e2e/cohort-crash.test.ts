@@ -73,7 +73,7 @@ test('a cohort killed mid-run resumes after the restart: nothing doubled, one me
     cohort_text: { cohort_text_input: { type: 'plain_text_input', value: csv } },
   });
   const preview = await waitFor(() =>
-    w.slack.views.find((v) => v.id === upload.id && v.view.callback_id === 'cohort_confirm'),
+    w.slack.views.find((v) => !v.closed && v.view.callback_id === 'cohort_confirm'),
   );
   await driver.submitView(preview.id, SANDBOX.admin, {});
 

@@ -71,7 +71,8 @@ describe('cohorts: /onboard bulk', () => {
     const { view } = await upload({ file });
     // Downloaded with files.info + the bot token, then the preview replaces the "checking" view.
     const preview = await modal('cohort_confirm');
-    expect(preview.id).toBe(view.id);
+    // Pushed over the form: closing it would go back to choose another file.
+    expect(h.world.slack.viewStack(view.id)).toEqual([view.id, preview.id]);
     expect(h.world.slack.callsTo('files.info')).toHaveLength(1);
     const text = JSON.stringify(preview.view.blocks);
     expect(text).toContain('*11 people* will be onboarded, invited by SMS and E-mail');
@@ -106,6 +107,20 @@ describe('cohorts: /onboard bulk', () => {
     expect(csv).toContain('13,Person3 Cohort,person3@example.com,,skipped,,,same e-mail as row 4');
     const share = h.world.slack.messages.find((m) => m.files?.includes(results!.id));
     expect(share?.threadTs).toBe(done.ts);
+  });
+
+  test('an uploaded file that cannot be used: the problem pushed, the form below it', async () => {
+    h = await startHarness();
+    const { view } = await upload({ file: 'just,some\nwords,here\n' });
+    const problem = await eventually(() => {
+      const stack = h.world.slack.viewStack(view.id);
+      const top = h.world.slack.views.find((v) => v.id === stack.at(-1));
+      return stack.length === 2 && JSON.stringify(top?.view.blocks).includes('Nothing was created')
+        ? top
+        : undefined;
+    });
+    expect(JSON.stringify(problem.view.blocks)).toContain('The first row must be the header');
+    expect(perPerson().logins).toHaveLength(0);
   });
 
   test('pasted CSV with invalid rows: the problems on the field, nothing created', async () => {

@@ -801,3 +801,42 @@ describe('renderBlocks', () => {
     ).toBe('[[ Invite ]]\nHello\n[Cancel] [Send]');
   });
 });
+
+describe('files', () => {
+  it('a file put into a file_input is read with files.info and downloaded with the bot token only', async () => {
+    const state = sim.uploadUserFile('U0ADMIN01', 'cohort.csv', 'first_name\nAda\n');
+    expect(state.type).toBe('file_input');
+    const id = state.files[0]!.id;
+    const info = await slack.files.info({ file: id });
+    expect(info.file).toMatchObject({ name: 'cohort.csv', filetype: 'csv', size: 15 });
+    const url = info.file!.url_private_download!;
+    const withToken = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await withToken.text()).toBe('first_name\nAda\n');
+    // Without the token Slack sends its sign-in page, not the file.
+    const anonymous = await fetch(url, { redirect: 'manual' });
+    expect(anonymous.status).toBe(302);
+    const wrong = await fetch(url, { redirect: 'manual', headers: { authorization: 'Bearer x' } });
+    expect(wrong.status).toBe(302);
+    await expect(slack.files.info({ file: 'F0NOPE' })).rejects.toThrow(/file_not_found/);
+  });
+
+  it('filesUploadV2: the two-step upload shares the file in a channel thread', async () => {
+    const posted = await slack.chat.postMessage({ channel: 'C0GENERAL', text: 'summary' });
+    await slack.filesUploadV2({
+      channel_id: 'C0GENERAL',
+      thread_ts: posted.ts!,
+      filename: 'results.csv',
+      content: 'row,state\n2,pending\n',
+    });
+    const [file] = sim.filesIn('C0GENERAL');
+    expect(file?.content.toString()).toBe('row,state\n2,pending\n');
+    const share = sim.messages.find((m) => m.files?.includes(file!.id));
+    expect(share).toMatchObject({ channel: 'C0GENERAL', threadTs: posted.ts });
+    await expect(
+      slack.files.completeUploadExternal({ files: [{ id: file!.id }], channel_id: 'C0GENERAL' }),
+    ).rejects.toThrow(/file_already_completed/);
+    await expect(
+      slack.filesUploadV2({ channel_id: 'C0OUTSIDE', filename: 'x.csv', content: 'x' }),
+    ).rejects.toThrow(/not_in_channel/);
+  });
+});

@@ -157,6 +157,8 @@ export const DEFAULT_SCOPES = [
   'groups:read',
   'mpim:read',
   'channels:join',
+  'files:read',
+  'files:write',
 ];
 
 /** Trigger ids expire 3 s after the interaction (views.open docs). */

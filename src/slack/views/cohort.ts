@@ -52,6 +52,19 @@ export function uploadModal(maxRows: number, notice?: string): ModalView {
   };
 }
 
+/** A file that cannot be used: what is wrong; closing it goes back to the upload form. */
+export function problemView(problem: string): ModalView {
+  return {
+    type: 'modal',
+    title: plain('Onboard a cohort', 24),
+    close: plain('Back', 24),
+    blocks: [
+      section(`:x: Nothing was created: ${esc(problem)}`),
+      context('Go back to choose another file or paste the CSV.'),
+    ],
+  };
+}
+
 const rowLines = (lines: string[]) =>
   lines.length > LIST_MAX
     ? [...lines.slice(0, LIST_MAX), `…and ${lines.length - LIST_MAX} more`]

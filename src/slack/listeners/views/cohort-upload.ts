@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { errorFields } from '../../../log.ts';
@@ -6,7 +7,7 @@ import { downloadCsv } from '../../cohort/download.ts';
 import { planCohort } from '../../cohort/plan.ts';
 import type { SlackContext } from '../../context.ts';
 import { COHORT_INPUT, METADATA_KIND } from '../../ids.ts';
-import { previewModal, problemLines, uploadModal } from '../../views/cohort.ts';
+import { previewModal, problemLines, problemView } from '../../views/cohort.ts';
 import { checkingView, failureView } from '../../views/onboard.ts';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
@@ -46,11 +47,17 @@ export async function cohortUpload(ctx: SlackContext, { ack, body, view, client 
       await ack({ response_action: 'errors', errors: { [COHORT_INPUT.text]: next.errors } });
       return;
     }
-    await ack({ response_action: 'update', view: next.view });
+    // Pushed: closing the preview goes back to the form, to fix the file and check it again.
+    await ack({ response_action: 'push', view: next.view });
     return;
   }
-  await ack({ response_action: 'update', view: checkingView('Reading the CSV file…') });
-  let view_: ModalView;
+  // The pushed view's id is not in the ack: an external_id lets the bot replace it.
+  const externalId = `cohort-check-${randomUUID()}`;
+  await ack({
+    response_action: 'push',
+    view: { ...checkingView('Reading the CSV file…'), external_id: externalId },
+  });
+  let next: ModalView;
   try {
     const file = await downloadCsv(
       client,
@@ -58,16 +65,16 @@ export async function cohortUpload(ctx: SlackContext, { ack, body, view, client 
       ctx.config.slack.botToken,
       ctx.config.slack.apiUrl,
     );
-    const next =
+    const result =
       'error' in file
         ? { errors: file.error }
         : await preview(ctx, body.user.id, parseCohortCsv(file.text, maxRows));
-    view_ = 'errors' in next ? uploadModal(maxRows, `:x: ${next.errors}`) : next.view;
+    next = 'errors' in result ? problemView(result.errors) : result.view;
   } catch (error) {
     ctx.logger.warn('cohort file not read', errorFields(error));
-    view_ = failureView('The file could not be read from Slack. Nothing was created.');
+    next = failureView('The file could not be read from Slack. Nothing was created.');
   }
-  await client.views.update({ view_id: view.id, view: view_ });
+  await client.views.update({ external_id: externalId, view: next });
 }
 
 /** The preview of a parsed file (its draft recorded), or the problems to show on the input. */

@@ -187,15 +187,16 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       .resumeUnfinished()
       .then((records) => Promise.all(records.map((r) => notifier.reportOnboarding(r))))
       .catch((error) => logger.error('resuming unfinished onboardings failed', errorFields(error)));
-  let resuming: Promise<unknown> = resume().then(() =>
-    service.cohorts
+  // Cohorts resume at their own pace, not in this chain: a run can take minutes.
+  const resumeCohorts = () =>
+    void service.cohorts
       .resume()
-      .catch((error) => logger.error('resuming cohorts failed', errorFields(error))),
-  );
+      .catch((error) => logger.error('resuming cohorts failed', errorFields(error)));
+  let resuming: Promise<unknown> = resume().then(resumeCohorts);
   const failover = service.shared
     ? setInterval(
         () => {
-          resuming = resuming.then(resume);
+          resuming = resuming.then(resume).then(resumeCohorts);
         },
         options.resumeEveryMs ?? (config.leaseSeconds * 1000 * 2) / 3,
       )

@@ -35,6 +35,8 @@ export class Cohorts {
   private readonly work: Work;
   private readonly concurrency: number;
   private readonly onProgress: CohortListener;
+  /** Runs this process is driving now. */
+  private readonly driving = new Set<string>();
 
   constructor(core: Core, work: Work, concurrency: number, onProgress: CohortListener = () => {}) {
     this.core = core;
@@ -84,8 +86,45 @@ export class Cohorts {
     if (run?.state === 'draft') await this.save({ ...run, state: 'discarded', rows: [] });
   }
 
-  /** Creates the missing records, then runs every unfinished row; resolves when the run is done. */
+  /**
+   * Creates the missing records, then runs every unfinished row; resolves when
+   * the run is done. One driver per run: in this process, and — on a shared
+   * store — across replicas (holdRun).
+   */
   async drive(id: string): Promise<CohortRun> {
+    if (this.driving.has(id)) return this.mustGet(id);
+    this.driving.add(id);
+    const release = this.core.store.shared ? await this.holdRun(id) : () => {};
+    try {
+      if (!release) return await this.mustGet(id); // another replica drives it
+      return await this.driveHeld(id);
+    } finally {
+      release?.();
+      this.driving.delete(id);
+    }
+  }
+
+  /**
+   * The run's lease across replicas, built on the store's one atomic claim
+   * (claimJobSlot): the driver claims the current lease period and, while it
+   * drives, the next one ahead; a replica that died stops claiming, and
+   * another takes the run over within two periods. Undefined: held elsewhere.
+   */
+  private async holdRun(id: string): Promise<(() => void) | undefined> {
+    const period = this.core.leaseMs;
+    const slot = (at: number) => `${id}:${Math.floor(at / period)}`;
+    const claim = (at: number) => this.core.store.claimJobSlot('cohort-run', slot(at));
+    if (!(await claim(Date.now()))) return undefined;
+    await claim(Date.now() + period);
+    const renew = setInterval(() => {
+      claim(Date.now() + period).catch((error) =>
+        this.core.log.warn('could not renew a cohort lease', errorFields(error)),
+      );
+    }, period / 3);
+    return () => clearInterval(renew);
+  }
+
+  private async driveHeld(id: string): Promise<CohortRun> {
     let run = await this.createRecords(await this.mustGet(id));
     if (run.state !== 'running') return run;
     const records = await this.load(run);
@@ -132,9 +171,12 @@ export class Cohorts {
     return this.drive(id);
   }
 
-  /** Runs left `running` by a stop or a crash (called at start). */
+  /**
+   * Runs left `running` by a stop or a crash: at start, and periodically on a
+   * shared store (the run of a replica that died is taken over).
+   */
   async resume(): Promise<CohortRun[]> {
-    const runs = await this.core.store.runningCohorts();
+    const runs = (await this.core.store.runningCohorts()).filter((r) => !this.driving.has(r.id));
     if (runs.length > 0) this.core.log.info('resuming cohorts', { count: runs.length });
     const results = await Promise.allSettled(runs.map((run) => this.drive(run.id)));
     return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

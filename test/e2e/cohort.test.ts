@@ -178,6 +178,18 @@ describe('cohorts: /onboard bulk', () => {
     expect(perPerson().emails).toHaveLength(3);
   });
 
+  test("Slack's rate limit on chat.update is waited out: the summary still arrives", async () => {
+    h = await startHarness({ BULK_CONCURRENCY: '1' });
+    h.world.slack.setUpdateRateLimit({ max: 1, windowMs: 2_000 });
+    h.world.opentact.server.setLatency(300); // a few seconds: several progress updates
+    await upload({ text: [HEADER, row(1), row(2), row(3)].join('\n') });
+    await confirm((await modal('cohort_confirm')).id);
+    const done = await summary();
+    expect(done.text).toBe('Cohort finished: 3 invited, 0 skipped, 0 failed.');
+    const limited = h.world.slack.callsTo('chat.update').filter((c) => c.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+  }, 20_000);
+
   test('a forged Retry failed and a member are refused; export sends a CSV without secrets', async () => {
     h = await startHarness();
     await upload({ text: [HEADER, row(1)].join('\n') });

@@ -171,6 +171,10 @@ export function createSlackSimulator(options: SlackSimulatorOptions) {
     userGroups,
     addFault: api.addFault,
     clearFaults: api.clearFaults,
+    /** Sets (or lifts) the chat.update rate limit per channel while running. */
+    setUpdateRateLimit: (limit: SlackSimulatorOptions['updateRateLimit']) => {
+      options.updateRateLimit = limit;
+    },
     /** Latency added to every Web API call. */
     setLatency: api.setLatency,
     /** Open Socket Mode connections. */

@@ -190,6 +190,20 @@ describe('requests and file uploads', () => {
     // Only where the person can see it; the page's state never holds a file's URL or the token.
     expect((await fetch(url(`/api/file?as=${SANDBOX.member}&id=${results!.id}`))).status).toBe(404);
     expect((await fetch(url(`/api/file?as=${SANDBOX.admin}&id=nope`))).status).toBe(400);
+    // /onboard export: its CSV, shared in the DM, downloads the same way.
+    await post('/api/type', {
+      as: SANDBOX.admin,
+      channel: 'C0GENERAL',
+      text: '/onboard export all',
+    });
+    const exported = await until((s) =>
+      s.conversations
+        .find((c) => c.name === 'onboarding-bot')
+        ?.messages.flatMap((m) => m.files ?? [])
+        .find((f) => f.id !== results!.id),
+    );
+    const sheet = await fetch(url(`/api/file?as=${SANDBOX.admin}&id=${exported.id}`));
+    expect(await sheet.text()).toContain('mary@example.com');
     const raw = await (await fetch(url(`/api/state?as=${SANDBOX.admin}`))).text();
     expect(raw).not.toContain('files-pri');
     expect(raw).not.toContain(SANDBOX.slackBotToken);

@@ -17,6 +17,10 @@ const size = (bytes) =>
       ? `${(bytes / 1000).toFixed(1)} kB`
       : `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** The file's type as a small badge, as Slack shows it (no emoji font needed). */
+const Icon = ({ name }) =>
+  html`<span class="file-icon">${(extension(name) || 'file').slice(0, 4).toUpperCase()}</span>`;
+
 /** What Slack's client refuses before uploading: a type the element does not take, too many files. */
 export function fileProblem(el, chosen) {
   const max = el.max_files ?? MAX_FILES;
@@ -55,7 +59,10 @@ export function FileInput({ id, block, el, state, change }) {
       chosen.length > 0 &&
       html`<ul class="file-chosen" data-testid=${`files-${block.block_id}`}>
         ${chosen.map(
-          (f, i) => html`<li>📄 ${f.name} <span class="file-size">${size(f.size)}</span>
+          (
+            f,
+            i,
+          ) => html`<li><${Icon} name=${f.name} /> ${f.name} <span class="file-size">${size(f.size)}</span>
             <button class="btn icon" title="Remove" onClick=${() => change({ ...state, chosen: chosen.filter((_, j) => j !== i) })}>×</button></li>`,
         )}
       </ul>`
@@ -98,9 +105,11 @@ export function SharedFiles({ files, me }) {
         f,
       ) => html`<a class="shared-file" data-testid="shared-file" data-name=${f.name} download=${f.name}
         href=${`/api/file?as=${encodeURIComponent(me)}&id=${encodeURIComponent(f.id)}`}>
-        <span class="file-icon">📄</span>
-        <span class="file-title">${f.title}</span>
-        <span class="file-size">${f.name !== f.title ? `${f.name} · ` : ''}${size(f.size)} · download</span>
+        <${Icon} name=${f.name} />
+        <span class="file-text">
+          <span class="file-title">${f.title}</span>
+          <span class="file-size">${f.name !== f.title ? `${f.name} · ` : ''}${size(f.size)} · download</span>
+        </span>
       </a>`,
     )}
   </div>`;

@@ -367,6 +367,75 @@ test("a modal with selects, date pickers, checkboxes and numbers: Slack's own ch
   await page.evaluate(`document.getElementById('fixture').remove()`);
 });
 
+test('a file_input: its filetypes and max_files are checked in the page; the chosen files go with the submission', async () => {
+  needBrowser();
+  const view = {
+    type: 'modal',
+    callback_id: 'files_fixture',
+    title: { type: 'plain_text', text: 'Files' },
+    submit: { type: 'plain_text', text: 'Send' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'sheet',
+        label: { type: 'plain_text', text: 'Sheets' },
+        element: { type: 'file_input', action_id: 'sheet_input', filetypes: ['csv'], max_files: 2 },
+      },
+    ],
+  };
+  await page.evaluate(`(async () => {
+    const [{ render }, { html }, { Modal }] = await Promise.all([
+      import('preact'), import('/html.js'), import('/modal.js'),
+    ]);
+    const root = document.createElement('div');
+    root.id = 'fixture';
+    document.body.append(root);
+    const stack = [{ id: 'V0FIXTURE2', hash: '1', view: ${JSON.stringify(view)} }];
+    render(html\`<\${Modal} stack=\${stack} me="U0ADMIN01" users=\${[]} refresh=\${() => {}} act=\${() => {}} confirm=\${() => {}} />\`, root);
+  })()`);
+  const fixture = (testid: string) => `#fixture ${$(testid)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-files-'));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  expect(await page.$eval(fixture('input-sheet'), (el) => el.getAttribute('accept'))).toBe('.csv');
+  expect(await page.$eval(fixture('input-sheet'), (el) => el.hasAttribute('multiple'))).toBe(true);
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-sheet'), /Please complete this required field/);
+
+  // A type the element does not take (the picker's accept can be bypassed) and a third file.
+  const picker = async () => (await page.$(fixture('input-sheet')))!;
+  await (await picker()).uploadFile(write('notes.txt', 'hello'));
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-sheet'), /notes\.txt: this file type is not accepted here \(csv\)/);
+  await page.click(`${fixture('files-sheet')} button`);
+  await (await picker()).uploadFile(write('a.csv', 'x,y\n1,2\n'), write('b.csv', 'z\n'));
+  await (await picker()).uploadFile(write('c.csv', 'w\n'));
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-sheet'), /You can upload at most 2 files/);
+  await page.click(`${fixture('files-sheet')} li:last-child button`);
+  await waitText(fixture('files-sheet'), /^(?![\s\S]*c\.csv)[\s\S]*a\.csv[\s\S]*b\.csv/);
+
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/submit'));
+  await page.click(fixture('modal-submit'));
+  const body = JSON.parse((await sent).postData() ?? '{}');
+  // The state carries no file until Slack has it; the bytes go alongside, for the server to upload.
+  expect(body.values).toEqual({ sheet: { sheet_input: { type: 'file_input', files: [] } } });
+  expect(body.uploads).toEqual([
+    {
+      block_id: 'sheet',
+      action_id: 'sheet_input',
+      files: [
+        { name: 'a.csv', content: Buffer.from('x,y\n1,2\n').toString('base64') },
+        { name: 'b.csv', content: Buffer.from('z\n').toString('base64') },
+      ],
+    },
+  ]);
+  await waitText(fixture('modal-error'), /This modal is no longer open/);
+  await page.evaluate(`document.getElementById('fixture').remove()`);
+});
+
 test('a member is refused; the Home tab; the modal stack; the accept switch; Slack refusals shown', async () => {
   needBrowser();
   const { world, bot } = sandbox.session;

@@ -26,7 +26,7 @@ const p = sandbox.ports;
 process.stdout.write(
   `Sandbox ready: open ${sandbox.url}\n\n` +
     `  real bot (HTTP mode) on :${p.bot}; simulated Slack :${p.slack}, Opentact :${p.opentact}, UserMgmt :${p.usermgmt}, Slyk :${p.slyk}\n` +
-    `  users: ${SANDBOX.admin} (onboarding admin), ${SANDBOX.owner} (workspace owner), ${SANDBOX.member} (member)\n` +
+    `  users: ${SANDBOX.admin} (onboarding admin), ${SANDBOX.owner} (workspace owner), ${SANDBOX.member} (member), ${SANDBOX.requester} (requester: may ask, an admin approves)\n` +
     `  data lives in a temporary file; Ctrl-C stops everything.\n`,
 );
 const stop = () => void sandbox.close().then(() => process.exit(0));

@@ -19,7 +19,11 @@ export const SANDBOX = {
   admin: 'U0ADMIN01',
   member: 'U0MEMBER1',
   owner: 'U0OWNER01',
+  /** May ask for onboardings when ONBOARDING_REQUESTERS names it (the browser sandbox does). */
+  requester: 'U0REQUEST1',
   digestChannel: 'C0DIGEST1',
+  /** Where the browser sandbox's requests wait (APPROVAL_CHANNEL there). */
+  approvalChannel: 'C0APPROVE1',
   connection: '66eb0a8a-571e-41b1-8f50-4d97275cfab7',
   domain: 'sandbox.sip.opentact.org',
   // Sandbox-only credentials: they open nothing but these local simulators.
@@ -70,8 +74,17 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { id: SANDBOX.admin, name: 'grace', realName: 'Grace Hopper', email: 'grace@example.com' },
       { id: SANDBOX.owner, name: 'owner', realName: 'Olive Owner', isOwner: true, isAdmin: true },
       { id: SANDBOX.member, name: 'linus', realName: 'Linus Member', email: 'linus@example.com' },
+      {
+        id: SANDBOX.requester,
+        name: 'rita',
+        realName: 'Rita Requester',
+        email: 'rita@example.com',
+      },
     ],
-    channels: [{ id: SANDBOX.digestChannel, name: 'telephony-onboarding', isMember: true }],
+    channels: [
+      { id: SANDBOX.digestChannel, name: 'telephony-onboarding', isMember: true },
+      { id: SANDBOX.approvalChannel, name: 'onboarding-requests', isMember: true },
+    ],
   });
   const opentact = createOpentactSimulator({
     token: SANDBOX.opentactToken,

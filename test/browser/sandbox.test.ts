@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,9 @@ import { SANDBOX } from '../../src/sandbox/world.ts';
  * The clickable sandbox, driven as a person would in a real browser (Debian's
  * Chromium, headless): /onboard, a field error, the DM result, Retry through
  * its confirm dialog, Extend, Revoke through its dialog, the digest, the
- * upstream panel. Every click goes to the real bot as a signed Slack request.
+ * upstream panel; a requester's requests approved or rejected by the admin in
+ * the approval channel; a cohort from a CSV file chosen in the modal, with its
+ * results file. Every click goes to the real bot as a signed Slack request.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -365,6 +367,75 @@ test("a modal with selects, date pickers, checkboxes and numbers: Slack's own ch
   await page.evaluate(`document.getElementById('fixture').remove()`);
 });
 
+test('a file_input: its filetypes and max_files are checked in the page; the chosen files go with the submission', async () => {
+  needBrowser();
+  const view = {
+    type: 'modal',
+    callback_id: 'files_fixture',
+    title: { type: 'plain_text', text: 'Files' },
+    submit: { type: 'plain_text', text: 'Send' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'sheet',
+        label: { type: 'plain_text', text: 'Sheets' },
+        element: { type: 'file_input', action_id: 'sheet_input', filetypes: ['csv'], max_files: 2 },
+      },
+    ],
+  };
+  await page.evaluate(`(async () => {
+    const [{ render }, { html }, { Modal }] = await Promise.all([
+      import('preact'), import('/html.js'), import('/modal.js'),
+    ]);
+    const root = document.createElement('div');
+    root.id = 'fixture';
+    document.body.append(root);
+    const stack = [{ id: 'V0FIXTURE2', hash: '1', view: ${JSON.stringify(view)} }];
+    render(html\`<\${Modal} stack=\${stack} me="U0ADMIN01" users=\${[]} refresh=\${() => {}} act=\${() => {}} confirm=\${() => {}} />\`, root);
+  })()`);
+  const fixture = (testid: string) => `#fixture ${$(testid)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-files-'));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  expect(await page.$eval(fixture('input-sheet'), (el) => el.getAttribute('accept'))).toBe('.csv');
+  expect(await page.$eval(fixture('input-sheet'), (el) => el.hasAttribute('multiple'))).toBe(true);
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-sheet'), /Please complete this required field/);
+
+  // A type the element does not take (the picker's accept can be bypassed) and a third file.
+  const picker = async () => (await page.$(fixture('input-sheet')))!;
+  await (await picker()).uploadFile(write('notes.txt', 'hello'));
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-sheet'), /notes\.txt: this file type is not accepted here \(csv\)/);
+  await page.click(`${fixture('files-sheet')} button`);
+  await (await picker()).uploadFile(write('a.csv', 'x,y\n1,2\n'), write('b.csv', 'z\n'));
+  await (await picker()).uploadFile(write('c.csv', 'w\n'));
+  await page.click(fixture('modal-submit'));
+  await waitText(fixture('error-sheet'), /You can upload at most 2 files/);
+  await page.click(`${fixture('files-sheet')} li:last-child button`);
+  await waitText(fixture('files-sheet'), /^(?![\s\S]*c\.csv)[\s\S]*a\.csv[\s\S]*b\.csv/);
+
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/submit'));
+  await page.click(fixture('modal-submit'));
+  const body = JSON.parse((await sent).postData() ?? '{}');
+  // The state carries no file until Slack has it; the bytes go alongside, for the server to upload.
+  expect(body.values).toEqual({ sheet: { sheet_input: { type: 'file_input', files: [] } } });
+  expect(body.uploads).toEqual([
+    {
+      block_id: 'sheet',
+      action_id: 'sheet_input',
+      files: [
+        { name: 'a.csv', content: Buffer.from('x,y\n1,2\n').toString('base64') },
+        { name: 'b.csv', content: Buffer.from('z\n').toString('base64') },
+      ],
+    },
+  ]);
+  await waitText(fixture('modal-error'), /This modal is no longer open/);
+  await page.evaluate(`document.getElementById('fixture').remove()`);
+});
+
 test('a member is refused; the Home tab; the modal stack; the accept switch; Slack refusals shown', async () => {
   needBrowser();
   const { world, bot } = sandbox.session;
@@ -428,3 +499,126 @@ test('a member is refused; the Home tab; the modal stack; the accept switch; Sla
   await waitText($('home'), /accepted/i);
   await expectNoSecretInThePage();
 }, 30_000);
+
+/** Opens the onboarding form from #general and fills it in (the form's own test ids). */
+async function requestOnboarding(first: string, last: string, email: string, phone: string) {
+  await page.click($('nav-general'));
+  await page.type($('composer'), '/onboard');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector($('input-first_name'));
+  await page.type($('input-first_name'), first);
+  await page.type($('input-last_name'), last);
+  await page.type($('input-email'), email);
+  await page.type($('input-phone'), phone);
+  await page.click($('modal-submit'));
+}
+
+test('a requester asks; the admin approves in the approval channel (confirm dialog) or rejects with a reason', async () => {
+  needBrowser();
+  const { world, bot } = sandbox.session;
+  const label = await page.$eval(
+    `${$('user-picker')} option[value="${SANDBOX.requester}"]`,
+    (el) => el.textContent ?? '',
+  );
+  expect(label).toBe('Rita Requester — requester — may ask, an admin approves');
+
+  await actAs(SANDBOX.requester);
+  const writes = () => world.opentact.server.calls.filter((c) => c.method !== 'GET').length;
+  const before = writes();
+  await requestOnboarding('Katherine', 'Johnson', 'katherine@example.com', '+12025550123');
+  // The form turns into "waits for approval"; nothing exists upstream yet.
+  await waitText($('modal'), /waits for approval/);
+  await page.click($('modal-x'));
+  await page.waitForSelector($('modal'), { hidden: true });
+  await requestOnboarding('Dorothy', 'Vaughan', 'dorothy@example.com', '+12025550124');
+  await waitText($('modal'), /waits for approval/);
+  await page.click($('modal-x'));
+  expect(writes()).toBe(before);
+  const requested = (first: string) =>
+    bot.lowdb!.all().find((r) => r.person.firstName === first && r.state === 'requested')!;
+  const katherine = requested('Katherine');
+  const dorothy = requested('Dorothy');
+
+  // The admin sees both requests in #onboarding-requests, each with Approve and Reject.
+  await actAs(SANDBOX.admin);
+  await page.click($('nav-onboarding-requests'));
+  await waitText($('conversation-onboarding-requests'), /Katherine Johnson[\s\S]*Dorothy Vaughan/);
+  await page.click($(`button-approve:${katherine.id}`));
+  await page.waitForSelector($('confirm-dialog'));
+  expect(await textOf($('confirm-dialog'))).toMatch(/Approve the onboarding\?/);
+  await page.click($('confirm-yes'));
+  // Updated in place: who approved, no more buttons.
+  await waitText($('timeline'), /approved by/);
+  expect(await page.$($(`button-approve:${katherine.id}`))).toBeNull();
+
+  await page.click($(`button-reject:${dorothy.id}`));
+  await page.waitForSelector(`${$('modal')}[data-callback="reject_modal"]`);
+  await page.type($('input-reject_reason'), 'Starts next quarter');
+  await page.click($('modal-submit'));
+  await page.waitForSelector($('modal'), { hidden: true });
+  await waitText($('timeline'), /rejected by/);
+
+  // The requester's DM: the approved onboarding's result, and the rejection with its reason.
+  await actAs(SANDBOX.requester);
+  await page.click($('nav-dm'));
+  await waitText($('timeline'), /Katherine Johnson[\s\S]*is invited/);
+  await waitText($('timeline'), /Dorothy Vaughan[\s\S]*rejected[\s\S]*Starts next quarter/);
+  expect((await bot.store.get(katherine.id))!.state).toBe('pending');
+  expect((await bot.store.get(dorothy.id))!.state).toBe('rejected');
+  await expectNoSecretInThePage();
+}, 20_000);
+
+test('a cohort from a CSV file: chosen in the modal, previewed, invalid rows skipped, the results file in the DM', async () => {
+  needBrowser();
+  const { world } = sandbox.session;
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-cohort-'));
+  const csv = join(dir, 'cohort.csv');
+  writeFileSync(
+    csv,
+    [
+      'first_name,last_name,email,mobile,channels',
+      'Hedy,Lamarr,hedy@example.com,+447700900301,sms+email',
+      'Bad,Row,bad@example.com,123,sms',
+      'Annie,Easley,annie@example.com,+447700900302,email',
+    ].join('\r\n'),
+  );
+  await actAs(SANDBOX.admin);
+  await page.click($('nav-dm'));
+  await page.type($('composer'), '/onboard bulk');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${$('modal')}[data-callback="cohort_upload"]`);
+  // The native picker takes what file_input allows.
+  expect(await page.$eval($('input-cohort_file'), (el) => el.getAttribute('accept'))).toBe(
+    '.csv,.txt',
+  );
+  const picker = await page.$($('input-cohort_file'));
+  await picker!.uploadFile(csv);
+  await waitText($('files-cohort_file'), /cohort\.csv/);
+  await page.click($('modal-submit'));
+
+  // The preview: two people, one invalid row; Onboard needs "skip invalid rows" ticked.
+  await page.waitForSelector(`${$('modal')}[data-callback="cohort_confirm"]`);
+  await waitText($('modal'), /2 people will be onboarded/);
+  expect(await textOf($('modal'))).toMatch(/Row 3, mobile:/);
+  expect(world.slack.files.find((f) => f.name === 'cohort.csv')?.user).toBe(SANDBOX.admin);
+  await page.click($('modal-submit'));
+  await page.waitForSelector($('error-cohort_skip'));
+  await page.click($('option-cohort_skip-skip'));
+  await page.click($('modal-submit'));
+  await page.waitForSelector($('modal'), { hidden: true });
+
+  // The progress message becomes the summary; the results CSV is in its thread.
+  await waitText($('timeline'), /Cohort finished: 2 invited, 1 skipped, 0 failed/, 15_000);
+  await page.waitForSelector($('shared-file'));
+  const name = await page.$eval($('shared-file'), (el) => el.getAttribute('data-name') ?? '');
+  expect(name).toMatch(/\.csv$/);
+  const href = await page.$eval($('shared-file'), (el) => el.getAttribute('href') ?? '');
+  expect(href).not.toContain('files-pri');
+  const results = await page.evaluate(
+    async (url) => new TextDecoder().decode(await (await fetch(url)).arrayBuffer()),
+    href,
+  );
+  expect(results).toContain('Hedy Lamarr,hedy@example.com,hedy.lamarr,pending');
+  expect(results).toContain('Annie Easley,annie@example.com,annie.easley,pending');
+  await expectNoSecretInThePage();
+}, 25_000);

@@ -18,11 +18,31 @@ const post = async (path: string, body: unknown) => {
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
+type WebFile = { id: string; name: string; title: string; size: number };
 const state = async (as: string = SANDBOX.admin) =>
   (await (await fetch(url(`/api/state?as=${as}`))).json()) as {
-    modal: { id: string; view: { callback_id: string } }[];
-    conversations: { name: string; messages: { text?: string; ephemeral: boolean }[] }[];
+    users: { id: string; role: string }[];
+    modal: { id: string; view: { callback_id: string; blocks: unknown[] } }[];
+    conversations: {
+      id: string;
+      name: string;
+      messages: { text?: string; ephemeral: boolean; files?: WebFile[]; threadTs?: string }[];
+    }[];
   };
+/** Polls the state until `pick` finds something (the bot answers some clicks after the ack). */
+async function until<T>(
+  pick: (s: Awaited<ReturnType<typeof state>>) => T | undefined,
+  as?: string,
+) {
+  const deadline = Date.now() + 8_000;
+  while (Date.now() < deadline) {
+    const found = pick(await state(as));
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the state never showed it');
+}
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 beforeAll(async () => {
   sandbox = await startWebSandbox({ port: 0, logLevel: 'error' });
@@ -80,6 +100,113 @@ describe('API', () => {
       headers: { 'if-none-match': etag },
     });
     expect(again.status).toBe(304);
+  });
+});
+
+describe('requests and file uploads', () => {
+  it('the requester is in the picker and the approval channel has its own timeline', async () => {
+    const s = await state(SANDBOX.requester);
+    expect(s.users.find((u) => u.id === SANDBOX.requester)?.role).toBe(
+      'requester — may ask, an admin approves',
+    );
+    expect(s.conversations.map((c) => c.name)).toEqual([
+      'general',
+      'telephony-onboarding',
+      'onboarding-requests',
+      'onboarding-bot',
+    ]);
+    expect(s.conversations[2]!.id).toBe(SANDBOX.approvalChannel);
+  });
+
+  it('a file chosen in /onboard bulk goes into Slack on submit; the results file downloads', async () => {
+    const { world } = sandbox.session;
+    await post('/api/type', { as: SANDBOX.admin, channel: 'C0GENERAL', text: '/onboard bulk' });
+    const upload = await until((s) => s.modal.find((m) => m.view.callback_id === 'cohort_upload'));
+    const csv = 'first_name,last_name,email,mobile\nMary,Cohort,mary@example.com,+447700900777\n';
+    const file = (name: string, content = csv) => ({
+      as: SANDBOX.admin,
+      viewId: upload.id,
+      values: {},
+      uploads: [
+        {
+          block_id: 'cohort_file',
+          action_id: 'cohort_file_input',
+          files: [{ name, content: base64(content) }],
+        },
+      ],
+    });
+    // What Slack's client refuses: a type the element does not take, two files where one fits,
+    // an input the view does not have; nothing reaches Slack or the bot.
+    expect((await post('/api/submit', file('people.xlsx'))).body).toEqual({
+      ok: false,
+      errors: { cohort_file: 'people.xlsx: this file type is not accepted here (csv, txt).' },
+    });
+    const two = file('a.csv');
+    two.uploads[0]!.files.push({ name: 'b.csv', content: base64(csv) });
+    expect((await post('/api/submit', two)).body.errors).toEqual({
+      cohort_file: 'You can upload at most 1 file.',
+    });
+    const elsewhere = file('a.csv');
+    elsewhere.uploads[0]!.block_id = 'cohort_text';
+    expect((await post('/api/submit', elsewhere)).body.errors).toEqual({
+      cohort_text: 'This view has no file input cohort_text/cohort_file_input.',
+    });
+    expect(
+      (
+        await post('/api/submit', {
+          ...file('a.csv'),
+          uploads: [{ ...file('a.csv').uploads[0], files: [{ name: 'a.csv', content: '%%%' }] }],
+        })
+      ).body.message,
+    ).toMatch(/^uploads\.0\.files\.0\.content: /);
+    expect(world.slack.files).toHaveLength(0);
+
+    expect((await post('/api/submit', file('people.csv'))).body).toEqual({ ok: true });
+    expect(world.slack.files.map((f) => [f.name, f.user, f.content.toString('utf8')])).toEqual([
+      ['people.csv', SANDBOX.admin, csv],
+    ]);
+    const preview = await until((s) =>
+      s.modal.find((m) => m.view.callback_id === 'cohort_confirm'),
+    );
+    expect(JSON.stringify(preview.view.blocks)).toContain('*1 person* will be onboarded');
+    expect(
+      (await post('/api/submit', { as: SANDBOX.admin, viewId: preview.id, values: {} })).body,
+    ).toEqual({ ok: true });
+
+    // The results CSV, in the summary's thread in the DM: listed with the message, downloadable.
+    const shared = await until((s) =>
+      s.conversations.find((c) => c.name === 'onboarding-bot')?.messages.find((m) => m.files),
+    );
+    expect(shared.threadTs).toMatch(/^\d+\.\d+$/);
+    const [results] = shared.files!;
+    expect(results!.name).toMatch(/\.csv$/);
+    const download = await fetch(url(`/api/file?as=${SANDBOX.admin}&id=${results!.id}`));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toContain('attachment;');
+    // Byte for byte what the bot uploaded (its BOM too: a spreadsheet opens it as UTF-8).
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect(bytes.toString('utf8')).toContain('Mary Cohort,mary@example.com,mary.cohort,pending');
+    expect(bytes.equals(world.slack.files.find((f) => f.id === results!.id)!.content)).toBe(true);
+    // Only where the person can see it; the page's state never holds a file's URL or the token.
+    expect((await fetch(url(`/api/file?as=${SANDBOX.member}&id=${results!.id}`))).status).toBe(404);
+    expect((await fetch(url(`/api/file?as=${SANDBOX.admin}&id=nope`))).status).toBe(400);
+    // /onboard export: its CSV, shared in the DM, downloads the same way.
+    await post('/api/type', {
+      as: SANDBOX.admin,
+      channel: 'C0GENERAL',
+      text: '/onboard export all',
+    });
+    const exported = await until((s) =>
+      s.conversations
+        .find((c) => c.name === 'onboarding-bot')
+        ?.messages.flatMap((m) => m.files ?? [])
+        .find((f) => f.id !== results!.id),
+    );
+    const sheet = await fetch(url(`/api/file?as=${SANDBOX.admin}&id=${exported.id}`));
+    expect(await sheet.text()).toContain('mary@example.com');
+    const raw = await (await fetch(url(`/api/state?as=${SANDBOX.admin}`))).text();
+    expect(raw).not.toContain('files-pri');
+    expect(raw).not.toContain(SANDBOX.slackBotToken);
   });
 });
 

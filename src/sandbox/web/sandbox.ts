@@ -1,6 +1,6 @@
 import { createLogger, type LogLevel } from '../../log.ts';
 import { type SandboxSession, startSandboxSession } from '../session.ts';
-import { startWorld } from '../world.ts';
+import { SANDBOX, startWorld } from '../world.ts';
 import { startWebServer } from './server.ts';
 
 /**
@@ -42,7 +42,13 @@ export async function startWebSandbox(
   try {
     session = await startSandboxSession({
       world,
-      env: { PORT: String(at(1)), LOG_LEVEL: options.logLevel ?? 'warn' },
+      env: {
+        PORT: String(at(1)),
+        LOG_LEVEL: options.logLevel ?? 'warn',
+        // Rita may ask; her requests wait in their own channel for Grace.
+        ONBOARDING_REQUESTERS: SANDBOX.requester,
+        APPROVAL_CHANNEL: SANDBOX.approvalChannel,
+      },
       bot: { logger: createLogger(options.logLevel ?? 'warn') },
     });
   } catch (error) {

@@ -30,6 +30,8 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
 };
 const MAX_BODY = 256 * 1024;
+/** A submit may carry files (base64): room for a cohort CSV over the bot's 2 MB limit. */
+const MAX_SUBMIT_BODY = 4 * 1024 * 1024;
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id (U…)');
 const viewId = z.string().regex(/^V[A-Z0-9]{2,30}$/, 'must be a view id (V…)');
@@ -56,7 +58,24 @@ const Requests = {
     input: z.object({ block_id: z.string(), action_id: z.string(), value: z.string().max(3000) }),
     values,
   }),
-  '/api/submit': z.object({ as: userId, viewId, values }),
+  '/api/submit': z.object({
+    as: userId,
+    viewId,
+    values,
+    uploads: z
+      .array(
+        z.object({
+          block_id: z.string().min(1).max(255),
+          action_id: z.string().min(1).max(255),
+          files: z
+            .array(z.object({ name: z.string().min(1).max(255), content: z.base64() }))
+            .min(1)
+            .max(10),
+        }),
+      )
+      .max(20)
+      .optional(),
+  }),
   '/api/close': z.object({ as: userId, viewId, all: z.boolean() }),
   '/api/home': z.object({ as: userId }),
   '/api/switch': z.discriminatedUnion('name', [
@@ -82,7 +101,16 @@ export async function startWebServer(
     '/api/act': (b) =>
       side.act(b.as, b.where, b.action as Parameters<SlackSide['act']>[2], b.values),
     '/api/type-into': (b) => side.typeInto(b.as, b.viewId, b.input, b.values),
-    '/api/submit': (b) => side.submit(b.as, b.viewId, b.values),
+    '/api/submit': (b) =>
+      side.submit(
+        b.as,
+        b.viewId,
+        b.values,
+        (b.uploads ?? []).map((u) => ({
+          ...u,
+          files: u.files.map((f) => ({ name: f.name, content: Buffer.from(f.content, 'base64') })),
+        })),
+      ),
     '/api/close': (b) => side.close(b.as, b.viewId, b.all),
     '/api/home': (b) => side.openHome(b.as),
     '/api/switch': (b) => {
@@ -117,12 +145,12 @@ export async function startWebServer(
       JSON.stringify(body),
     );
 
-  const readBody = async (req: IncomingMessage) => {
+  const readBody = async (req: IncomingMessage, max: number) => {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY) throw new RangeError('request body over 256 KiB');
+      if (size > max) throw new RangeError(`request body over ${max / 1024} KiB`);
       chunks.push(chunk as Buffer);
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -143,11 +171,28 @@ export async function startWebServer(
       }
       return send(res, 200, 'application/json; charset=utf-8', text, { etag });
     }
+    if (req.method === 'GET' && path === '/api/file') {
+      // A file the bot shared, from the simulator's state (the bot token never reaches the page).
+      const me = userId.safeParse(url.searchParams.get('as'));
+      const id = url.searchParams.get('id') ?? '';
+      if (!me.success || !/^F[A-Z0-9]{2,30}$/.test(id))
+        return json(res, 400, { ok: false, message: 'as and id: a Slack user id and a file id' });
+      const file = side.fileFor(me.data, id);
+      if (!file) return send(res, 404, 'text/plain', 'No such file in your conversations');
+      const type = /\.csv$/i.test(file.name)
+        ? 'text/csv; charset=utf-8'
+        : 'application/octet-stream';
+      const ascii = file.name.replace(/[^\w.-]/g, '_');
+      return send(res, 200, type, file.content, {
+        'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+        'x-content-type-options': 'nosniff',
+      });
+    }
     if (req.method === 'POST' && Object.hasOwn(Requests, path)) {
       const route = path as keyof Routes;
       let raw: unknown;
       try {
-        raw = JSON.parse(await readBody(req));
+        raw = JSON.parse(await readBody(req, route === '/api/submit' ? MAX_SUBMIT_BODY : MAX_BODY));
       } catch (error) {
         return json(res, 400, {
           ok: false,

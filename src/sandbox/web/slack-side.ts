@@ -24,6 +24,16 @@ export type ElementAction = {
 
 export type Outcome = { ok: boolean; message?: string; errors?: Record<string, string> };
 
+/** Files a person chose in a modal's file_input, sent by the page when the modal is submitted. */
+export type Upload = {
+  block_id: string;
+  action_id: string;
+  files: { name: string; content: Buffer }[];
+};
+
+/** Slack's file_input without max_files takes up to 10 files. */
+const FILE_INPUT_MAX = 10;
+
 const SLACKBOT = 'USLACKBOT';
 const SMS_FAULT = {
   method: 'POST',
@@ -220,15 +230,33 @@ export class SlackSide {
     return { ok: response.status === 200 };
   }
 
-  /** Submit: the bot's ack decides (errors on fields, update, push, clear, or close). */
+  /**
+   * Submit: the bot's ack decides (errors on fields, update, push, clear, or close). Chosen
+   * files go into the Slack simulator first, as Slack uploads them, and their file_input state
+   * joins the values.
+   */
   async submit(
     me: string,
     viewId: string,
     values: Record<string, Record<string, unknown>>,
+    uploads: Upload[] = [],
   ): Promise<Outcome> {
-    if (!this.slack.viewPayload(viewId))
-      return { ok: false, message: 'This modal is no longer open.' };
-    const response = await this.session.driver.submitView(viewId, me, values);
+    const view = this.slack.viewPayload(viewId) as { blocks?: unknown[] } | undefined;
+    if (!view) return { ok: false, message: 'This modal is no longer open.' };
+    const errors: Record<string, string> = {};
+    for (const upload of uploads) {
+      const problem = fileInputProblem(view.blocks ?? [], upload);
+      if (problem) errors[upload.block_id] = problem;
+    }
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    const all = { ...values };
+    for (const upload of uploads) {
+      const files = upload.files.flatMap(
+        (f) => this.slack.uploadUserFile(me, f.name, f.content).files,
+      );
+      all[upload.block_id] = { [upload.action_id]: { type: 'file_input', files } };
+    }
+    const response = await this.session.driver.submitView(viewId, me, all);
     if (response.status !== 200) {
       // What Slack shows in the modal when the app fails to answer a submission.
       return { ok: false, message: 'We had some trouble connecting. Try again?' };
@@ -242,6 +270,21 @@ export class SlackSide {
       return { ok: false, errors: ack.errors ?? {} };
     }
     return { ok: true };
+  }
+
+  /**
+   * A file the bot shared where `me` can see it (a channel of the page or their DM): its
+   * content comes from the simulator's state, so the page never needs the bot token.
+   */
+  fileFor(me: string, id: string): { name: string; content: Buffer } | undefined {
+    const visible = new Set(
+      this.snapshot(me)
+        .conversations.map((c) => c.id)
+        .filter(Boolean),
+    );
+    const file = this.slack.files.find((f) => f.id === id);
+    if (!file?.shares.some((s) => visible.has(s.channel))) return undefined;
+    return { name: file.name, content: file.content };
   }
 
   /** Close (the top view) or × (the whole stack); view_closed when the view asked for it. */
@@ -321,4 +364,25 @@ export class SlackSide {
     const result = await this.session.bot.jobs.digest({ requestedBy: me });
     return { ok: result.posted, message: result.posted ? 'Digest posted.' : result.text };
   }
+}
+
+/** What Slack's client refuses before uploading: not a file_input of this view, a type or count it does not take. */
+function fileInputProblem(blocks: unknown[], upload: Upload): string | undefined {
+  const block = blocks.find(
+    (b): b is { block_id: string; element: Record<string, unknown> } =>
+      (b as { block_id?: string }).block_id === upload.block_id &&
+      (b as { element?: { action_id?: string } }).element?.action_id === upload.action_id,
+  );
+  if (block?.element.type !== 'file_input')
+    return `This view has no file input ${upload.block_id}/${upload.action_id}.`;
+  const max = Number(block.element.max_files ?? FILE_INPUT_MAX);
+  if (upload.files.length > max)
+    return `You can upload at most ${max} file${max === 1 ? '' : 's'}.`;
+  const types = (block.element.filetypes as string[] | undefined) ?? [];
+  const wrong = upload.files.find((f) => {
+    const ext = /\.([^.]+)$/.exec(f.name)?.[1]?.toLowerCase() ?? '';
+    return types.length > 0 && !types.includes(ext);
+  });
+  if (wrong) return `${wrong.name}: this file type is not accepted here (${types.join(', ')}).`;
+  return undefined;
 }

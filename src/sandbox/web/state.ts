@@ -22,7 +22,13 @@ export type WebMessage = {
   blocks?: unknown[] | undefined;
   ephemeral: boolean;
   edited: boolean;
+  /** Set on a reply in a thread: the parent's ts. */
+  threadTs?: string | undefined;
+  /** Files the bot shared with the message; the page downloads them from /api/file. */
+  files?: WebFile[] | undefined;
 };
+
+export type WebFile = { id: string; name: string; title: string; size: number };
 
 export type Conversation = {
   id: string;
@@ -93,8 +99,13 @@ export function maskPath(pattern: string, url: string): string {
     .join('/');
 }
 
-function roleOf(user: { id: string; isOwner?: boolean; isAdmin?: boolean }, admins: string[]) {
+function roleOf(
+  user: { id: string; isOwner?: boolean; isAdmin?: boolean },
+  admins: string[],
+  requesters: string[],
+) {
   if (admins.includes(user.id)) return 'onboarding admin';
+  if (requesters.includes(user.id)) return 'requester — may ask, an admin approves';
   if (user.isOwner) return 'workspace owner';
   if (user.isAdmin) return 'workspace admin';
   return 'member';
@@ -118,6 +129,10 @@ export function buildSnapshot(
     SANDBOX.usermgmtToken,
     SANDBOX.slykApiKey,
   ];
+  const fileOf = (id: string): WebFile[] => {
+    const f = slack.files.find((file) => file.id === id);
+    return f ? [{ id: f.id, name: f.name, title: f.title ?? f.name, size: f.content.length }] : [];
+  };
   const timeline = (channel: string): WebMessage[] => {
     const posted = slack.messagesIn(channel).map((m) => ({
       ts: m.ts,
@@ -126,6 +141,8 @@ export function buildSnapshot(
       blocks: m.blocks,
       ephemeral: false,
       edited: Boolean(m.edited),
+      ...(m.threadTs ? { threadTs: m.threadTs } : {}),
+      ...(m.files?.length ? { files: m.files.flatMap(fileOf) } : {}),
     }));
     const ephemeral = slack.ephemerals
       .filter((e) => e.channel === channel && e.user === me)
@@ -144,6 +161,12 @@ export function buildSnapshot(
   };
   const dm = slack.dmWith(me);
   const digest = slack.channels.find((c) => c.id === SANDBOX.digestChannel);
+  // Requests wait in APPROVAL_CHANNEL: its own timeline when it is not the digest's channel.
+  const approvalId = bot.config.approvals.channel;
+  const approval =
+    approvalId && approvalId !== SANDBOX.digestChannel
+      ? slack.channels.find((c) => c.id === approvalId)
+      : undefined;
   const conversations: Conversation[] = [
     {
       id: GENERAL_CHANNEL,
@@ -159,6 +182,17 @@ export function buildSnapshot(
       open: true,
       messages: timeline(SANDBOX.digestChannel),
     },
+    ...(approval
+      ? [
+          {
+            id: approval.id,
+            name: approval.name,
+            kind: 'channel' as const,
+            open: true,
+            messages: timeline(approval.id),
+          },
+        ]
+      : []),
     {
       id: dm ?? '',
       name: 'onboarding-bot',
@@ -218,6 +252,7 @@ export function buildSnapshot(
     .slice(-MAX_REFUSALS);
 
   const admins = bot.config.admins ?? [];
+  const requesters = bot.config.approvals.requesters;
   return {
     me,
     botUserId: slack.botUserId,
@@ -227,7 +262,7 @@ export function buildSnapshot(
         id: u.id,
         name: u.name,
         realName: u.realName ?? u.name,
-        role: roleOf(u, admins),
+        role: roleOf(u, admins, requesters),
       })),
     conversations,
     modal,

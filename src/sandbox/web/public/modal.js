@@ -1,10 +1,11 @@
 // A modal as Slack draws it: title, blocks, Close/Submit, the stack (a back
 // arrow on pushed views), input elements with their state, the checks
 // Slack's client does before sending (required, lengths, number range), and
-// the bot's `response_action: errors` shown on their fields.
+// the bot's `response_action: errors` shown on their fields. File inputs: files.js.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { Block } from './blocks.js';
+import { FileInput, fileProblem, readUploads, wire } from './files.js';
 import { html } from './html.js';
 import { mrkdwn, textObject } from './mrkdwn.js';
 
@@ -27,6 +28,7 @@ export function initialState(el) {
   if (type === 'datepicker') return { type, selected_date: el.initial_date ?? null };
   if (type === 'timepicker') return { type, selected_time: el.initial_time ?? null };
   if (type === 'users_select') return { type, selected_user: el.initial_user ?? null };
+  if (type === 'file_input') return { type, files: [] };
   return { type };
 }
 
@@ -37,12 +39,14 @@ const isEmpty = (s) =>
   s.selected_date === null ||
   s.selected_time === null ||
   s.selected_user === null ||
+  (s.type === 'file_input' && !s.chosen?.length) ||
   (Array.isArray(s.selected_options) && s.selected_options.length === 0);
 
 /** What Slack's client refuses before the app hears of it. */
 function clientError(block, s) {
   const el = block.element ?? {};
   if (isEmpty(s)) return block.optional ? undefined : 'Please complete this required field.';
+  if (el.type === 'file_input') return fileProblem(el, s.chosen);
   if (typeof s.value === 'string') {
     if (el.min_length && s.value.length < el.min_length)
       return `Must be at least ${el.min_length} characters.`;
@@ -137,6 +141,8 @@ function InputElement({ block, el, state, change, users }) {
     case 'timepicker':
       return html`<input type="time" class="text-input" data-testid=${`input-${block.block_id}`} value=${state.selected_time ?? ''}
         onChange=${(e) => change({ ...state, selected_time: e.currentTarget.value || null })} />`;
+    case 'file_input':
+      return html`<${FileInput} id=${id} block=${block} el=${el} state=${state} change=${change} />`;
     default:
       return html`<span class="unsupported">[${el.type}]</span>`;
   }
@@ -154,7 +160,9 @@ export function Modal({ stack, me, users, refresh, act, confirm }) {
   const inputs = (view.blocks ?? []).filter((b) => b.type === 'input' && b.element);
   const stateOf = (b) => form.values[b.block_id]?.[b.element.action_id] ?? initialState(b.element);
   const allValues = () =>
-    Object.fromEntries(inputs.map((b) => [b.block_id, { [b.element.action_id]: stateOf(b) }]));
+    Object.fromEntries(
+      inputs.map((b) => [b.block_id, { [b.element.action_id]: wire(stateOf(b)) }]),
+    );
   const patch = (p) =>
     setForms((all) => ({
       ...all,
@@ -174,7 +182,7 @@ export function Modal({ stack, me, users, refresh, act, confirm }) {
         const all = Object.fromEntries(
           inputs.map((b) => [
             b.block_id,
-            { [b.element.action_id]: b === block ? next : stateOf(b) },
+            { [b.element.action_id]: wire(b === block ? next : stateOf(b)) },
           ]),
         );
         call('/api/type-into', {
@@ -195,7 +203,14 @@ export function Modal({ stack, me, users, refresh, act, confirm }) {
     }
     if (Object.keys(errors).length > 0) return patch({ errors, message: undefined });
     patch({ busy: true, message: undefined });
-    const outcome = await call('/api/submit', { as: me, viewId: top.id, values: allValues() });
+    // The chosen files go with the submission; the server uploads them into Slack first.
+    const uploads = await readUploads(inputs, stateOf);
+    const outcome = await call('/api/submit', {
+      as: me,
+      viewId: top.id,
+      values: allValues(),
+      ...(uploads.length > 0 ? { uploads } : {}),
+    });
     patch({
       busy: false,
       errors: outcome.errors ?? {},

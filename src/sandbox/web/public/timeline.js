@@ -3,6 +3,7 @@
 // App Home tab.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Blocks } from './blocks.js';
+import { SharedFiles } from './files.js';
 import { html } from './html.js';
 
 const time = (ts) =>
@@ -32,7 +33,9 @@ function Message({ message, state, act, confirm }) {
         ${message.edited && html`<span class="edited">(edited)</span>`}
       </div>
       ${message.ephemeral && html`<div class="only-you">Only visible to you</div>`}
-      <${Blocks} blocks=${message.blocks} text=${message.text} ctx=${ctx} />
+      ${message.threadTs && html`<div class="in-thread">replied in a thread</div>`}
+      ${(message.blocks?.length > 0 || message.text || !message.files?.length) && html`<${Blocks} blocks=${message.blocks} text=${message.text} ctx=${ctx} />`}
+      <${SharedFiles} files=${message.files} me=${state.me} />
     </div>
   </article>`;
 }

@@ -20,3 +20,14 @@ export function startHarness(
     },
   });
 }
+
+/** A clock the test moves; the bot, its leases and its jobs all read it. */
+export function fakeClock() {
+  let t = Date.now();
+  return {
+    now: () => new Date(t),
+    set(ms: number) {
+      t = ms;
+    },
+  };
+}

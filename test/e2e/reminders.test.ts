@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { DAY_MS } from '../../src/onboarding/clock.ts';
 import type { OnboardingRecord } from '../../src/onboarding/model.ts';
 import { SANDBOX } from '../../src/sandbox/world.ts';
-import { eventually, type Harness, modalValues, startHarness } from './harness.ts';
+import { eventually, fakeClock, type Harness, modalValues, startHarness } from './harness.ts';
 
 const HOUR = 3_600_000;
 
@@ -11,17 +11,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** A clock the test moves; the bot, its leases and its jobs all read it. */
-function fakeClock() {
-  let t = Date.now();
-  return {
-    now: () => new Date(t),
-    set(ms: number) {
-      t = ms;
-    },
-  };
-}
 
 const PEOPLE = {
   ada: { first: 'Ada', last: 'Lovelace', email: 'ada@example.com', phone: '+4915112345678' },

@@ -3,7 +3,7 @@ import { DAY_MS, localDate, zonedTime } from '../../src/onboarding/clock.ts';
 import type { OnboardingRecord } from '../../src/onboarding/model.ts';
 import { findButton } from '../../src/sandbox/driver.ts';
 import { SANDBOX } from '../../src/sandbox/world.ts';
-import { eventually, type Harness, modalValues, startHarness } from './harness.ts';
+import { eventually, fakeClock, type Harness, modalValues, startHarness } from './harness.ts';
 
 const TZ = 'Europe/Berlin';
 const ENV = { DIGEST_TIMEZONE: TZ, SEND_HOUR: '9' };
@@ -13,17 +13,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** A clock the test moves; the bot, its leases and its jobs all read it. */
-function fakeClock() {
-  let t = Date.now();
-  return {
-    now: () => new Date(t),
-    set(ms: number) {
-      t = ms;
-    },
-  };
-}
 
 /** A start date two days ahead, and when its invitations are due: 09:00 Berlin time that day. */
 function startInTwoDays(now: Date) {

@@ -3,6 +3,7 @@ import type { SlykInvite } from '../providers/slyk.ts';
 import type { Core } from './core.ts';
 import { describeError } from './errors.ts';
 import type { DriftItem, OnboardingRecord } from './model.ts';
+import { decideApproval } from './record.ts';
 
 /**
  * The invite lifecycle: the expiry sweep and reconciliation against upstream.
@@ -52,12 +53,7 @@ export async function expireRequests(core: Core): Promise<OnboardingRecord[]> {
       expired.push(
         await core.update(id, (draft) => {
           draft.state = 'request_expired';
-          draft.approval = {
-            ...draft.approval!,
-            decision: 'expired',
-            decidedBy: 'system',
-            decidedAt: at,
-          };
+          decideApproval(draft, 'expired', 'system', at);
           draft.audit.push({
             at,
             by: 'system',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Approval,
   CHANNEL_LABEL,
   type Channel,
   newSteps,
@@ -65,5 +66,27 @@ export function newRecord(
           (request.startAt ? `; invite goes out ${request.startAt.toISOString()}` : ''),
       },
     ],
+  };
+}
+
+/**
+ * The record's approval with the decision written in: who decided and when
+ * (`system` for an expiry). An approval that was never asked for gets `at` as
+ * its expiry, so that the decision has one to stand beside.
+ */
+export function decideApproval(
+  draft: OnboardingRecord,
+  decision: NonNullable<Approval['decision']>,
+  by: string,
+  at: string,
+  reason?: string | undefined,
+): void {
+  draft.approval = {
+    expiresAt: at,
+    ...draft.approval,
+    decision,
+    decidedBy: by,
+    decidedAt: at,
+    ...(reason ? { reason } : {}),
   };
 }

@@ -60,27 +60,16 @@ export async function findInArchive(
   const needle = JSON.stringify(q).slice(1, -1);
   /** Matching records by id; a later line for the same id replaces or removes its entry. */
   const found = new Map<string, { record: OnboardingRecord; line: number }>();
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n += 1;
-      const relevant =
-        line.toLowerCase().includes(needle) || [...found.keys()].some((id) => line.includes(id));
-      if (!relevant) continue;
-      const record = parseLine(line);
-      if (!record) continue;
-      if (matches(record, q)) found.set(record.id, { record, line: n });
-      else found.delete(record.id);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  } finally {
-    lines.close();
-    stream.destroy();
-  }
+  const read = await eachLine(file, (line, n) => {
+    const relevant =
+      line.toLowerCase().includes(needle) || [...found.keys()].some((id) => line.includes(id));
+    if (!relevant) return;
+    const record = parseLine(line);
+    if (!record) return;
+    if (matches(record, q)) found.set(record.id, { record, line: n });
+    else found.delete(record.id);
+  });
+  if (!read) return undefined;
   let best: { record: OnboardingRecord; line: number; at: number } | undefined;
   for (const hit of found.values()) {
     if (isLive(hit.record.id)) continue;
@@ -95,23 +84,30 @@ export async function findIdInArchive(
   file: string,
   id: string,
 ): Promise<OnboardingRecord | undefined> {
+  let last: OnboardingRecord | undefined;
+  const read = await eachLine(file, (line) => {
+    if (!line.includes(id)) return;
+    const record = parseLine(line);
+    if (record?.id === id) last = record;
+  });
+  return read ? last : undefined;
+}
+
+/** Streams the archive's lines (numbered from 1); false when there is no archive yet. */
+async function eachLine(file: string, visit: (line: string, n: number) => void): Promise<boolean> {
   const stream = createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let last: OnboardingRecord | undefined;
+  let n = 0;
   try {
-    for await (const line of lines) {
-      if (!line.includes(id)) continue;
-      const record = parseLine(line);
-      if (record?.id === id) last = record;
-    }
+    for await (const line of lines) visit(line, ++n);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   } finally {
     lines.close();
     stream.destroy();
   }
-  return last;
+  return true;
 }
 
 function parseLine(line: string): OnboardingRecord | undefined {

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { SlackDriver, waitFor } from '../../src/sandbox/driver.ts';
+import { waitFor } from '../../src/sandbox/driver.ts';
 import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
-import { duplicates, freePort, Supervisor } from './crash-helpers.ts';
+import { driverOn, duplicates, freePort, Supervisor, writeDotEnv } from './crash-helpers.ts';
 
 /**
  * A cohort run killed (SIGKILL) in the middle: the next process resumes it,
@@ -34,20 +34,10 @@ test('a cohort killed mid-run resumes after the restart: nothing doubled, one me
     LOG_LEVEL: 'info',
     BULK_CONCURRENCY: '2',
   };
-  writeFileSync(
-    join(dir, '.env'),
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
-  );
+  writeDotEnv(dir, env);
   const sup = new Supervisor(dir);
   supervisor = sup;
-  const driver = new SlackDriver({
-    url: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SANDBOX.signingSecret,
-    slack: w.slack,
-    teamId: SANDBOX.teamId,
-  });
+  const driver = driverOn(port, w.slack);
   // Killed as the 5th SIP user is being created: that call lands on a dead bot.
   let created = 0;
   w.opentact.server.onArrival((call) => {

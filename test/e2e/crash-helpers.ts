@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { SlackDriver } from '../../src/sandbox/driver.ts';
+import { SANDBOX, type World } from '../../src/sandbox/world.ts';
 
-/** Helpers of the process-level crash test (crash.test.ts). */
+/** Helpers of the process-level tests (crash, cohort crash, replica processes, main process). */
 
 /** A small seeded PRNG: the same seed gives the same kill plans. */
 export function mulberry32(seed: number): () => number {
@@ -26,6 +28,26 @@ export function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolvePromise(port));
     });
+  });
+}
+
+/** Writes `env` as the `.env` file in `dir`: all a spawned main.ts is configured by. */
+export function writeDotEnv(dir: string, env: Record<string, string>): void {
+  writeFileSync(
+    join(dir, '.env'),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
+}
+
+/** Signed requests to a bot process listening on `port` of this machine. */
+export function driverOn(port: number | string, slack: World['slack']): SlackDriver {
+  return new SlackDriver({
+    url: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SANDBOX.signingSecret,
+    slack,
+    teamId: SANDBOX.teamId,
   });
 }
 

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { modalValues, SlackDriver } from '../../src/sandbox/driver.ts';
+import { modalValues } from '../../src/sandbox/driver.ts';
 import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
 import {
+  driverOn,
   duplicates,
   freePort,
   loadRecords,
@@ -16,6 +17,7 @@ import {
   Supervisor,
   sleep,
   within,
+  writeDotEnv,
 } from './crash-helpers.ts';
 
 /**
@@ -65,21 +67,11 @@ test('SIGKILLed at random points, the bot does every upstream effect once and lo
   const dataFile = join(dir, 'db.json');
   const port = await freePort();
   const env = { ...w.env, PORT: String(port), DATA_FILE: dataFile, LOG_LEVEL: 'info' };
-  writeFileSync(
-    join(dir, '.env'),
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
-  );
+  writeDotEnv(dir, env);
   console.log(`crash test seed ${SEED} (CRASH_SEED=<n> for another plan), data in ${dir}`);
   const sup = new Supervisor(dir);
   supervisor = sup;
-  const driver = new SlackDriver({
-    url: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SANDBOX.signingSecret,
-    slack: w.slack,
-    teamId: SANDBOX.teamId,
-  });
+  const driver = driverOn(port, w.slack);
 
   // ——— kill plans ———
   const pick = (afterRestart: boolean): Plan => {

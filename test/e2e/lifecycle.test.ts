@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { findButton } from '../../src/sandbox/driver.ts';
 import { SANDBOX } from '../../src/sandbox/world.ts';
-import { eventually, type Harness, modalValues, startHarness } from './harness.ts';
+import { eventually, type Harness, modalValues, postDigest, startHarness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => {
@@ -23,22 +23,11 @@ async function onboard(lifetime = '1') {
   });
 }
 
-async function postDigest() {
-  const before = h.world.slack.messagesIn(SANDBOX.digestChannel).length;
-  await h.driver.command(SANDBOX.admin, 'digest');
-  return await eventually(() =>
-    h.world.slack
-      .messagesIn(SANDBOX.digestChannel)
-      .slice(before)
-      .find((m) => m.text?.startsWith('Invitation digest')),
-  );
-}
-
 describe('invite lifecycle through the digest', () => {
   test('digest → Extend → Resend → Revoke (deactivate) → already revoked', async () => {
     h = await startHarness();
     const record = await onboard('1');
-    const digest = await postDigest();
+    const digest = await postDigest(h);
     expect(JSON.stringify(digest.blocks)).toContain('Expiring soon');
     expect(JSON.stringify(digest.blocks)).toContain(record.person.login);
     const where = { channel: SANDBOX.digestChannel, ts: digest.ts };
@@ -123,7 +112,7 @@ describe('invite lifecycle through the digest', () => {
   test('a non-admin click is refused privately and changes nothing', async () => {
     h = await startHarness();
     const record = await onboard('1');
-    const digest = await postDigest();
+    const digest = await postDigest(h);
     const where = { channel: SANDBOX.digestChannel, ts: digest.ts };
     const expiresOn = h.world.opentact.state.invites.get(record.invite!.uuid)!.expired_on;
     const ephemerals = h.world.slack.ephemerals.length;

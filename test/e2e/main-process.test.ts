@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { modalValues, SlackDriver, waitFor } from '../../src/sandbox/driver.ts';
+import { modalValues, waitFor } from '../../src/sandbox/driver.ts';
 import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
+import { driverOn, writeDotEnv } from './crash-helpers.ts';
 
 /** `npm start`'s code path, as a process, configured by a .env file that points at the simulators. */
 
@@ -24,12 +25,7 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
   const port = await waitFor(() => /HTTP mode on port (\d+)/.exec(stderr())?.[1], 10_000);
   expect(stderr()).toContain('invitations by sms and email');
 
-  const driver = new SlackDriver({
-    url: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SANDBOX.signingSecret,
-    slack: world.slack,
-    teamId: SANDBOX.teamId,
-  });
+  const driver = driverOn(port, world.slack);
   await driver.command(SANDBOX.admin, '');
   const modal = await waitFor(() => world!.slack.views.find((v) => v.type === 'modal'));
   const submitted = await driver.submitView(modal.id, SANDBOX.admin, modalValues({}));
@@ -59,12 +55,7 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
 /** Spawns main.ts in a fresh directory whose .env holds `env`; resolves with its exit and stderr. */
 function runWithEnv(env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'onboard-start-'));
-  writeFileSync(
-    join(dir, '.env'),
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
-  );
+  writeDotEnv(dir, env);
   child = spawn(process.execPath, [resolve('src/main.ts')], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { DAY_MS } from '../../src/onboarding/clock.ts';
 import type { OnboardingRecord } from '../../src/onboarding/model.ts';
 import { SANDBOX } from '../../src/sandbox/world.ts';
-import { eventually, type Harness, modalValues, startHarness } from './harness.ts';
+import {
+  eventually,
+  fakeClock,
+  type Harness,
+  modalValues,
+  postDigest,
+  startHarness,
+} from './harness.ts';
 
 const HOUR = 3_600_000;
 
@@ -11,17 +18,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** A clock the test moves; the bot, its leases and its jobs all read it. */
-function fakeClock() {
-  let t = Date.now();
-  return {
-    now: () => new Date(t),
-    set(ms: number) {
-      t = ms;
-    },
-  };
-}
 
 const PEOPLE = {
   ada: { first: 'Ada', last: 'Lovelace', email: 'ada@example.com', phone: '+4915112345678' },
@@ -85,14 +81,7 @@ describe('automatic reminders', () => {
     const status = await eventually(() => h!.world.slack.responses[responses]);
     expect(JSON.stringify(status.body)).toContain('Reminder');
     expect(JSON.stringify(status.body)).toContain('SMS sent; E-mail sent');
-    const posted = h.world.slack.messagesIn(SANDBOX.digestChannel).length;
-    await h.driver.command(SANDBOX.admin, 'digest');
-    const digest = await eventually(() =>
-      h!.world.slack
-        .messagesIn(SANDBOX.digestChannel)
-        .slice(posted)
-        .find((m) => m.text?.startsWith('Invitation digest')),
-    );
+    const digest = await postDigest(h);
     expect(JSON.stringify(digest.blocks)).toContain('Reminders sent since the last digest');
     expect(digest.text).toContain('1 reminded');
 

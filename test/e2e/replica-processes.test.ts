@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, expect, test } from 'vitest';
-import { modalValues, SlackDriver, waitFor } from '../../src/sandbox/driver.ts';
+import { modalValues, waitFor } from '../../src/sandbox/driver.ts';
 import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
 import { freshDatabaseUrl } from '../helpers/postgres.ts';
-import { freePort, person } from './crash-helpers.ts';
+import { driverOn, freePort, person, writeDotEnv } from './crash-helpers.ts';
 
 /**
  * Two bot processes (`src/main.ts`) on one PostgreSQL database: one is
@@ -34,12 +34,7 @@ async function bot(dir: string, port: number) {
     stderr += String(chunk);
   });
   await waitFor(() => stderr.includes('bot ready'), 15_000);
-  const driver = new SlackDriver({
-    url: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SANDBOX.signingSecret,
-    slack: world!.slack,
-    teamId: SANDBOX.teamId,
-  });
+  const driver = driverOn(port, world!.slack);
   return { child, driver, port };
 }
 
@@ -51,12 +46,7 @@ test('a replica killed mid-onboarding: the other finishes its work; SIGTERM exit
   const dir = mkdtempSync(join(tmpdir(), 'onboard-replicas-'));
   const env = { ...world.env, DATABASE_URL: url, LEASE_SECONDS: '2', LOG_LEVEL: 'info' };
   delete (env as Record<string, string>).PORT;
-  writeFileSync(
-    join(dir, '.env'),
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
-  );
+  writeDotEnv(dir, env);
   const a = await bot(dir, await freePort());
   const b = await bot(dir, await freePort());
   for (const sim of [world.opentact.server, world.usermgmt, world.slyk]) sim.setLatency(150);

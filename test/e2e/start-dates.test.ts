@@ -3,7 +3,14 @@ import { DAY_MS, localDate, zonedTime } from '../../src/onboarding/clock.ts';
 import type { OnboardingRecord } from '../../src/onboarding/model.ts';
 import { findButton } from '../../src/sandbox/driver.ts';
 import { SANDBOX } from '../../src/sandbox/world.ts';
-import { eventually, type Harness, modalValues, startHarness } from './harness.ts';
+import {
+  eventually,
+  fakeClock,
+  type Harness,
+  modalValues,
+  postDigest,
+  startHarness,
+} from './harness.ts';
 
 const TZ = 'Europe/Berlin';
 const ENV = { DIGEST_TIMEZONE: TZ, SEND_HOUR: '9' };
@@ -13,17 +20,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** A clock the test moves; the bot, its leases and its jobs all read it. */
-function fakeClock() {
-  let t = Date.now();
-  return {
-    now: () => new Date(t),
-    set(ms: number) {
-      t = ms;
-    },
-  };
-}
 
 /** A start date two days ahead, and when its invitations are due: 09:00 Berlin time that day. */
 function startInTwoDays(now: Date) {
@@ -88,14 +84,7 @@ describe('start dates', () => {
     await h.driver.command(SANDBOX.admin, 'list');
     const list = await eventually(() => h!.world.slack.responses[responses]);
     expect(JSON.stringify(list.body)).toContain('scheduled');
-    const posted = h.world.slack.messagesIn(SANDBOX.digestChannel).length;
-    await h.driver.command(SANDBOX.admin, 'digest');
-    const digest = await eventually(() =>
-      h!.world.slack
-        .messagesIn(SANDBOX.digestChannel)
-        .slice(posted)
-        .find((m) => m.text?.startsWith('Invitation digest')),
-    );
+    const digest = await postDigest(h);
     expect(JSON.stringify(digest.blocks)).toContain(':calendar: Scheduled');
     expect(findButton(digest.blocks, 'send_now:')).toBeDefined();
     await h.driver.event({ type: 'app_home_opened', user: SANDBOX.admin, tab: 'home' });

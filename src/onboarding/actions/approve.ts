@@ -2,6 +2,7 @@ import type { Core } from '../core.ts';
 import { ActionRefused } from '../errors.ts';
 import type { OnboardingRecord } from '../model.ts';
 import { approverRefusal, assertAllowed } from '../policy.ts';
+import { decideApproval } from '../record.ts';
 import { clashes } from '../uniqueness.ts';
 
 /**
@@ -25,13 +26,7 @@ export function approve(core: Core, id: string, by: string): Promise<OnboardingR
     const at = core.nowIso();
     return core.update(id, (draft) => {
       draft.state = 'provisioning';
-      draft.approval = {
-        expiresAt: at,
-        ...draft.approval,
-        decision: 'approved',
-        decidedBy: by,
-        decidedAt: at,
-      };
+      decideApproval(draft, 'approved', by, at);
       draft.audit.push({
         at,
         by,

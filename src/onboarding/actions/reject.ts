@@ -1,6 +1,7 @@
 import type { Core } from '../core.ts';
 import type { OnboardingRecord } from '../model.ts';
 import { assertAllowed } from '../policy.ts';
+import { decideApproval } from '../record.ts';
 
 /** Turns a request down: nothing is created upstream; the reason (optional) is kept for the requester. */
 export function reject(
@@ -15,14 +16,7 @@ export function reject(
     const why = reason?.trim() || undefined;
     return core.update(id, (draft) => {
       draft.state = 'rejected';
-      draft.approval = {
-        expiresAt: at,
-        ...draft.approval,
-        decision: 'rejected',
-        decidedBy: by,
-        decidedAt: at,
-        ...(why ? { reason: why } : {}),
-      };
+      decideApproval(draft, 'rejected', by, at, why);
       draft.audit.push({ at, by, action: 'rejected', ...(why ? { detail: why } : {}) });
     });
   });

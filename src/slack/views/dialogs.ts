@@ -9,7 +9,39 @@ import { unconfirmedChannels } from '../../onboarding/policy.ts';
 import { CALLBACK, OFFBOARD_INPUT, RESEND_INPUT, REVOKE_INPUT } from '../ids.ts';
 import { code, context, esc, plain, section, slackDate } from './blocks.ts';
 
-/** Dialogs opened from a button about one onboarding: they confirm before acting. */
+/** Dialogs opened from a button about one onboarding: they confirm before acting (Cancel: nothing done). */
+const dialog = (
+  callbackId: string,
+  title: string,
+  submit: string,
+  metadata: string,
+  blocks: KnownBlock[],
+): ModalView => ({
+  type: 'modal',
+  callback_id: callbackId,
+  title: plain(title, 24),
+  submit: plain(submit, 24),
+  close: plain('Cancel', 24),
+  private_metadata: metadata,
+  blocks,
+});
+
+/** A required choice, the first option preselected; its action id is the block id + `_input`. */
+const radioInput = (
+  blockId: string,
+  label: string,
+  options: { text: ReturnType<typeof plain>; value: string }[],
+): KnownBlock => ({
+  type: 'input',
+  block_id: blockId,
+  label: plain(label),
+  element: {
+    type: 'radio_buttons',
+    action_id: `${blockId}_input`,
+    options,
+    initial_option: options[0]!,
+  },
+});
 
 export function revokeDialog(
   record: OnboardingRecord,
@@ -21,30 +53,12 @@ export function revokeDialog(
     ...(canDeactivate ? [{ text: plain('Deactivate the SIP user', 75), value: 'deactivate' }] : []),
     { text: plain('Remove the SIP user', 75), value: 'remove' },
   ];
-  return {
-    type: 'modal',
-    callback_id: CALLBACK.revokeModal,
-    title: plain('Revoke invitation', 24),
-    submit: plain('Revoke', 24),
-    close: plain('Cancel', 24),
-    private_metadata: metadata,
-    blocks: [
-      section(
-        `Revoke the invitation of *${esc(displayName(record.person))}* (${code(record.person.login)})? The SIP user invite is removed and the e-mail invite cancelled.`,
-      ),
-      {
-        type: 'input',
-        block_id: REVOKE_INPUT.mode,
-        label: plain('And the SIP user?'),
-        element: {
-          type: 'radio_buttons',
-          action_id: `${REVOKE_INPUT.mode}_input`,
-          options,
-          initial_option: options[0]!,
-        },
-      },
-    ],
-  };
+  return dialog(CALLBACK.revokeModal, 'Revoke invitation', 'Revoke', metadata, [
+    section(
+      `Revoke the invitation of *${esc(displayName(record.person))}* (${code(record.person.login)})? The SIP user invite is removed and the e-mail invite cancelled.`,
+    ),
+    radioInput(REVOKE_INPUT.mode, 'And the SIP user?', options),
+  ]);
 }
 
 /**
@@ -78,15 +92,7 @@ export function resendDialog(
     },
     context('The person gets a new message for each channel picked.'),
   ];
-  return {
-    type: 'modal',
-    callback_id: CALLBACK.resendModal,
-    title: plain('Resend invitation', 24),
-    submit: plain('Send', 24),
-    close: plain('Cancel', 24),
-    private_metadata: metadata,
-    blocks,
-  };
+  return dialog(CALLBACK.resendModal, 'Resend invitation', 'Send', metadata, blocks);
 }
 
 function lastAttempt(record: OnboardingRecord, channel: Channel): string {
@@ -118,31 +124,13 @@ export function offboardDialog(
       : []),
     { text: plain('Remove the SIP user (cannot be undone)', 75), value: 'remove' },
   ];
-  return {
-    type: 'modal',
-    callback_id: CALLBACK.offboardModal,
-    title: plain('Offboard member', 24),
-    submit: plain('Offboard', 24),
-    close: plain('Cancel', 24),
-    private_metadata: metadata,
-    blocks: [
-      section(
-        `Offboard *${esc(displayName(record.person))}* (${code(record.person.login)}, ${code(record.person.email)})? Their telephony access ends; open SIP user invites are removed and pending e-mail invites cancelled.`,
-      ),
-      {
-        type: 'input',
-        block_id: OFFBOARD_INPUT.mode,
-        label: plain('The SIP user'),
-        element: {
-          type: 'radio_buttons',
-          action_id: `${OFFBOARD_INPUT.mode}_input`,
-          options,
-          initial_option: options[0]!,
-        },
-      },
-      ...(canDeactivate
-        ? []
-        : [context('Deactivating needs the SIP domain (OPENTACT_SIP_DOMAIN), which is not set.')]),
-    ],
-  };
+  return dialog(CALLBACK.offboardModal, 'Offboard member', 'Offboard', metadata, [
+    section(
+      `Offboard *${esc(displayName(record.person))}* (${code(record.person.login)}, ${code(record.person.email)})? Their telephony access ends; open SIP user invites are removed and pending e-mail invites cancelled.`,
+    ),
+    radioInput(OFFBOARD_INPUT.mode, 'The SIP user', options),
+    ...(canDeactivate
+      ? []
+      : [context('Deactivating needs the SIP domain (OPENTACT_SIP_DOMAIN), which is not set.')]),
+  ]);
 }

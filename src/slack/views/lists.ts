@@ -116,6 +116,20 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
       blocks.push(...itemBlocksList);
     }
   };
+  /** A section of lines (the first 20 shown), whole or left out. */
+  const addLines = (title: string, lines: string[]) => {
+    if (lines.length === 0) return;
+    if (blocks.length + 3 > limit) {
+      omitted += lines.length;
+      return;
+    }
+    blocks.push(
+      divider(),
+      section(
+        `*${title}* (${lines.length})\n${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n…and ${lines.length - 20} more` : ''}`,
+      ),
+    );
+  };
   addSection(
     ':raised_hand: Waiting for approval',
     digest.awaitingApproval.map((record) => ({ record, extra: '' })),
@@ -134,19 +148,12 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
   );
   // Lines, not items: a reminded invite is often "expiring soon" too, and an item's block ids
   // may appear once per message.
-  if (digest.remindedSince.length > 0) {
-    const lines = digest.remindedSince.map(
+  addLines(
+    ':bell: Reminders sent since the last digest',
+    digest.remindedSince.map(
       (r) => `• *${esc(displayName(r.person))}* (${code(r.person.login)}): ${reminderText(r)}`,
-    );
-    if (blocks.length + 3 <= limit) {
-      blocks.push(
-        divider(),
-        section(
-          `*:bell: Reminders sent since the last digest* (${lines.length})\n${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n…and ${lines.length - 20} more` : ''}`,
-        ),
-      );
-    } else omitted += lines.length;
-  }
+    ),
+  );
   addSection(
     ':x: Failed or unconfirmed deliveries',
     digest.failedDeliveries.map((f) => ({
@@ -170,16 +177,7 @@ export function digestBlocks(digest: Digest, timeZoneLabel: string, seal: Seal):
         `• ${d.api === 'opentact' ? 'Opentact' : 'Slyk'}: ${esc(d.what)} (${d.kind === 'upstream-only' ? 'exists upstream, no record here' : 'recorded here, gone upstream'})`,
     ),
   ];
-  if (drift.length > 0) {
-    if (blocks.length + 3 <= limit) {
-      blocks.push(
-        divider(),
-        section(
-          `*:mag: Drift between the records and upstream* (${drift.length})\n${drift.slice(0, 20).join('\n')}${drift.length > 20 ? `\n…and ${drift.length - 20} more` : ''}`,
-        ),
-      );
-    } else omitted += drift.length;
-  }
+  addLines(':mag: Drift between the records and upstream', drift);
   if (omitted > 0) {
     blocks.push(
       context(

@@ -16,7 +16,7 @@ import {
 } from '../../onboarding/policy.ts';
 import { describeResult } from '../../onboarding/reminders.ts';
 import type { Seal } from '../binding.ts';
-import { ACTION, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
+import { ACTION, type ActionVerb, actionId, itemActionsBlockId, itemBlockId } from '../ids.ts';
 import { actions, button, code, context, esc, plain, section, slackDate, user } from './blocks.ts';
 
 /** How one onboarding is described in messages, lists, the digest and the Home tab. */
@@ -139,134 +139,106 @@ export function offboardText(record: OnboardingRecord): string {
 export function recordButtons(record: OnboardingRecord, seal: Seal): Button[] {
   const id = record.id;
   const allowed = new Set(allowedActions(record));
+  const name = `*${esc(displayName(record.person))}*`;
   const buttons: Button[] = [];
-  if (allowed.has('approve')) {
-    // Approving creates accounts and sends invitations to someone outside: Slack asks first.
-    const confirm = {
-      title: plain('Approve the onboarding?', 100),
-      text: {
-        type: 'mrkdwn' as const,
-        text: `This creates the SIP user of *${esc(displayName(record.person))}* and sends the invitations.`,
-      },
-      confirm: plain('Approve', 30),
-      deny: plain('Cancel', 30),
-    };
-    buttons.push(
-      button('Approve', actionId(ACTION.approve, id), seal(ACTION.approve, id), 'primary', confirm),
+  const add = (
+    label: string,
+    action: ActionVerb,
+    style?: 'primary' | 'danger',
+    confirm?: Button['confirm'],
+  ) => buttons.push(button(label, actionId(action, id), seal(action, id), style, confirm));
+  // Approving creates accounts and sends invitations to someone outside: Slack asks first.
+  if (allowed.has('approve'))
+    add(
+      'Approve',
+      ACTION.approve,
+      'primary',
+      ask(
+        'Approve the onboarding?',
+        `This creates the SIP user of ${name} and sends the invitations.`,
+        'Approve',
+      ),
     );
-  }
-  if (allowed.has('reject'))
-    buttons.push(button('Reject', actionId(ACTION.reject, id), seal(ACTION.reject, id), 'danger'));
-  if (allowed.has('send_now')) {
-    // It reaches someone outside the company before the date they were told: Slack asks first.
-    const confirm = {
-      title: plain('Send the invitation now?', 100),
-      text: {
-        type: 'mrkdwn' as const,
-        text: `The invite for *${esc(displayName(record.person))}* is created now and the invitations go out at once; its lifetime counts from now.`,
-      },
-      confirm: plain('Send now', 30),
-      deny: plain('Not yet', 30),
-    };
-    buttons.push(
-      button(
+  if (allowed.has('reject')) add('Reject', ACTION.reject, 'danger');
+  // It reaches someone outside the company before the date they were told: Slack asks first.
+  if (allowed.has('send_now'))
+    add(
+      'Send now',
+      ACTION.sendNow,
+      'primary',
+      ask(
+        'Send the invitation now?',
+        `The invite for ${name} is created now and the invitations go out at once; its lifetime counts from now.`,
         'Send now',
-        actionId(ACTION.sendNow, id),
-        seal(ACTION.sendNow, id),
-        'primary',
-        confirm,
+        'Not yet',
       ),
     );
-  }
-  if (allowed.has('cancel')) {
-    const confirm = {
-      title: plain('Cancel the onboarding?', 100),
-      text: {
-        type: 'mrkdwn' as const,
-        text: `The SIP user \`${esc(record.person.login)}\` reserved for *${esc(displayName(record.person))}* is removed and nothing is sent.`,
-      },
-      confirm: plain('Cancel it', 30),
-      deny: plain('Keep it', 30),
-    };
-    buttons.push(
-      button('Cancel', actionId(ACTION.cancel, id), seal(ACTION.cancel, id), 'danger', confirm),
-    );
-  }
-  if (allowed.has('retry')) {
-    const label = record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry';
-    // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.
-    const confirm = {
-      title: plain('Retry the onboarding?', 100),
-      text: {
-        type: 'mrkdwn' as const,
-        text: `This runs again what failed for *${esc(displayName(record.person))}*; invitations that failed are sent again.`,
-      },
-      confirm: plain('Retry', 30),
-      deny: plain('Cancel', 30),
-    };
-    buttons.push(
-      button(label, actionId(ACTION.retry, id), seal(ACTION.retry, id), 'primary', confirm),
-    );
-  }
-  if (allowed.has('amend'))
-    buttons.push(
-      button('Edit and retry', actionId(ACTION.editRetry, id), seal(ACTION.editRetry, id)),
-    );
-  if (allowed.has('extend')) {
-    buttons.push(
-      button(
-        'Extend',
-        actionId(ACTION.extend, id),
-        seal(ACTION.extend, id),
-        record.state === 'pending' && !allowed.has('retry') ? 'primary' : undefined,
+  if (allowed.has('cancel'))
+    add(
+      'Cancel',
+      ACTION.cancel,
+      'danger',
+      ask(
+        'Cancel the onboarding?',
+        `The SIP user \`${esc(record.person.login)}\` reserved for ${name} is removed and nothing is sent.`,
+        'Cancel it',
+        'Keep it',
       ),
     );
-  }
-  if (allowed.has('resend'))
-    buttons.push(button('Resend', actionId(ACTION.resend, id), seal(ACTION.resend, id)));
-  if (allowed.has('revoke'))
-    buttons.push(button('Revoke', actionId(ACTION.revoke, id), seal(ACTION.revoke, id), 'danger'));
+  // Retry may send an SMS or an e-mail to someone outside the company: Slack asks first.
+  if (allowed.has('retry'))
+    add(
+      record.state === 'pending' ? `Retry ${failedLabels(record)}` : 'Retry',
+      ACTION.retry,
+      'primary',
+      ask(
+        'Retry the onboarding?',
+        `This runs again what failed for ${name}; invitations that failed are sent again.`,
+        'Retry',
+      ),
+    );
+  if (allowed.has('amend')) add('Edit and retry', ACTION.editRetry);
+  if (allowed.has('extend'))
+    add(
+      'Extend',
+      ACTION.extend,
+      record.state === 'pending' && !allowed.has('retry') ? 'primary' : undefined,
+    );
+  if (allowed.has('resend')) add('Resend', ACTION.resend);
+  if (allowed.has('revoke')) add('Revoke', ACTION.revoke, 'danger');
   if (allowed.has('retryOffboard'))
-    buttons.push(
-      button(
-        'Retry offboarding',
-        actionId(ACTION.retryOffboard, id),
-        seal(ACTION.retryOffboard, id),
-        'danger',
-        ask(
-          'Retry the offboarding?',
-          `This runs again the offboarding parts that failed for *${esc(displayName(record.person))}*.`,
-          'Retry',
-        ),
+    add(
+      'Retry offboarding',
+      ACTION.retryOffboard,
+      'danger',
+      ask(
+        'Retry the offboarding?',
+        `This runs again the offboarding parts that failed for ${name}.`,
+        'Retry',
       ),
     );
   if (allowed.has('reactivate'))
-    buttons.push(
-      button(
+    add(
+      'Reactivate',
+      ACTION.reactivate,
+      'primary',
+      ask(
+        'Reactivate the SIP user?',
+        `${name} (${code(record.person.login)}) gets telephony access again.`,
         'Reactivate',
-        actionId(ACTION.reactivate, id),
-        seal(ACTION.reactivate, id),
-        'primary',
-        ask(
-          'Reactivate the SIP user?',
-          `*${esc(displayName(record.person))}* (${code(record.person.login)}) gets telephony access again.`,
-          'Reactivate',
-        ),
       ),
     );
   // Offboard opens a dialog that asks what to do with the SIP user: no confirm here.
-  if (allowed.has('offboard'))
-    buttons.push(
-      button('Offboard', actionId(ACTION.offboard, id), seal(ACTION.offboard, id), 'danger'),
-    );
+  if (allowed.has('offboard')) add('Offboard', ACTION.offboard, 'danger');
   return buttons;
 }
 
-const ask = (title: string, text: string, confirm: string) => ({
+/** A button's confirmation: Slack asks before the click is sent. */
+const ask = (title: string, text: string, confirm: string, deny = 'Cancel') => ({
   title: plain(title, 100),
   text: { type: 'mrkdwn' as const, text },
   confirm: plain(confirm, 30),
-  deny: plain('Cancel', 30),
+  deny: plain(deny, 30),
 });
 
 const failedLabels = (record: OnboardingRecord) =>

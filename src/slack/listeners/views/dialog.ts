@@ -1,8 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { ActionOutcome } from '../../../onboarding/service.ts';
 import type { SlackContext } from '../../context.ts';
 import { METADATA_KIND } from '../../ids.ts';
 import { failureView } from '../../views/onboard.ts';
 import type { Container } from '../actions/container.ts';
+import { applyOutcome } from '../actions/report.ts';
 
 export type DialogArgs = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 export type DialogMetadata = { recordId: string; container: Container };
@@ -28,4 +30,26 @@ export async function checkDialog(
     view: failureView('This dialog could not be verified; nothing was done.'),
   });
   return undefined;
+}
+
+/**
+ * A checked dialog's action: the submission is answered first, then the action
+ * runs and is reported where the dialog was opened from (the remembered message).
+ */
+export async function runDialog(
+  ctx: SlackContext,
+  { ack, body, view, client }: DialogArgs,
+  metadata: DialogMetadata,
+  verb: string,
+  run: () => Promise<ActionOutcome>,
+): Promise<void> {
+  await ack();
+  await applyOutcome(ctx, client, {
+    userId: body.user.id,
+    recordId: metadata.recordId,
+    container: metadata.container,
+    ...ctx.dialogs.take(view.id),
+    run,
+    verb,
+  });
 }

@@ -1,12 +1,11 @@
 import type { OffboardMode } from '../../../onboarding/service.ts';
 import type { SlackContext } from '../../context.ts';
 import { OFFBOARD_INPUT } from '../../ids.ts';
-import { applyOutcome } from '../actions/report.ts';
-import { checkDialog, type DialogArgs } from './dialog.ts';
+import { checkDialog, type DialogArgs, runDialog } from './dialog.ts';
 
 /** The offboard dialog's submission: offboard with the chosen SIP user handling, then report. */
 export async function offboardSubmission(ctx: SlackContext, args: DialogArgs): Promise<void> {
-  const { ack, body, view, client } = args;
+  const { ack, body, view } = args;
   const userId = body.user.id;
   const metadata = await checkDialog(ctx, args);
   if (!metadata) return;
@@ -21,13 +20,7 @@ export async function offboardSubmission(ctx: SlackContext, args: DialogArgs): P
     return;
   }
   const mode: OffboardMode = selected;
-  await ack();
-  await applyOutcome(ctx, client, {
-    userId,
-    recordId: metadata.recordId,
-    container: metadata.container,
-    ...ctx.dialogs.take(view.id),
-    run: () => ctx.service.offboard(metadata.recordId, userId, mode),
-    verb: 'offboarded the member',
-  });
+  await runDialog(ctx, args, metadata, 'offboarded the member', () =>
+    ctx.service.offboard(metadata.recordId, userId, mode),
+  );
 }

@@ -1,12 +1,11 @@
 import { CHANNELS, type Channel } from '../../../onboarding/model.ts';
 import type { SlackContext } from '../../context.ts';
 import { RESEND_INPUT } from '../../ids.ts';
-import { applyOutcome } from '../actions/report.ts';
-import { checkDialog, type DialogArgs } from './dialog.ts';
+import { checkDialog, type DialogArgs, runDialog } from './dialog.ts';
 
 /** The resend dialog's submission: send the picked channels, then report. */
 export async function resendSubmission(ctx: SlackContext, args: DialogArgs): Promise<void> {
-  const { ack, body, view, client } = args;
+  const { ack, body, view } = args;
   const userId = body.user.id;
   const metadata = await checkDialog(ctx, args);
   if (!metadata) return;
@@ -23,13 +22,7 @@ export async function resendSubmission(ctx: SlackContext, args: DialogArgs): Pro
     });
     return;
   }
-  await ack();
-  await applyOutcome(ctx, client, {
-    userId,
-    recordId: metadata.recordId,
-    container: metadata.container,
-    ...ctx.dialogs.take(view.id),
-    run: () => ctx.service.resend(metadata.recordId, userId, channels),
-    verb: 'resent the invitation',
-  });
+  await runDialog(ctx, args, metadata, 'resent the invitation', () =>
+    ctx.service.resend(metadata.recordId, userId, channels),
+  );
 }

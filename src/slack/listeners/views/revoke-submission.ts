@@ -1,25 +1,18 @@
 import type { RevokeMode } from '../../../onboarding/service.ts';
 import type { SlackContext } from '../../context.ts';
 import { REVOKE_INPUT } from '../../ids.ts';
-import { applyOutcome } from '../actions/report.ts';
-import { checkDialog, type DialogArgs } from './dialog.ts';
+import { checkDialog, type DialogArgs, runDialog } from './dialog.ts';
 
 /** The revoke dialog's submission: revoke with the chosen SIP user handling, then report. */
 export async function revokeSubmission(ctx: SlackContext, args: DialogArgs): Promise<void> {
-  const { ack, body, view, client } = args;
+  const { body, view } = args;
   const userId = body.user.id;
   const metadata = await checkDialog(ctx, args);
   if (!metadata) return;
   const selected =
     view.state.values[REVOKE_INPUT.mode]?.[`${REVOKE_INPUT.mode}_input`]?.selected_option?.value;
   const mode: RevokeMode = selected === 'deactivate' || selected === 'remove' ? selected : 'keep';
-  await ack();
-  await applyOutcome(ctx, client, {
-    userId,
-    recordId: metadata.recordId,
-    container: metadata.container,
-    ...ctx.dialogs.take(view.id),
-    run: () => ctx.service.revoke(metadata.recordId, userId, mode),
-    verb: 'revoked the invitation',
-  });
+  await runDialog(ctx, args, metadata, 'revoked the invitation', () =>
+    ctx.service.revoke(metadata.recordId, userId, mode),
+  );
 }

@@ -91,13 +91,18 @@ export class Cohorts {
    * the run is done. One driver per run: in this process, and — on a shared
    * store — across replicas (holdRun).
    */
-  async drive(id: string): Promise<CohortRun> {
+  drive(id: string): Promise<CohortRun> {
+    return this.holding(id, () => this.driveHeld(id));
+  }
+
+  /** Runs `fn` as the run's only driver; when another one drives it, resolves with the run as it is. */
+  private async holding(id: string, fn: () => Promise<CohortRun>): Promise<CohortRun> {
     if (this.driving.has(id)) return this.mustGet(id);
     this.driving.add(id);
     const release = this.core.store.shared ? await this.holdRun(id) : () => {};
     try {
       if (!release) return await this.mustGet(id); // another replica drives it
-      return await this.driveHeld(id);
+      return await fn();
     } finally {
       release?.();
       this.driving.delete(id);
@@ -152,6 +157,11 @@ export class Cohorts {
   /** Retries only the rows that failed, through the step engine (nothing done is repeated). */
   async retryFailed(id: string, by: string): Promise<CohortRun> {
     this.core.assertAccepting();
+    // Held like a drive: a replica looking for abandoned runs leaves this one alone.
+    return this.holding(id, () => this.retryHeld(id, by));
+  }
+
+  private async retryHeld(id: string, by: string): Promise<CohortRun> {
     const run = await this.mustGet(id);
     if (run.state !== 'done')
       throw new ActionRefused('This cohort is still running; retry once it has finished.');
@@ -168,7 +178,7 @@ export class Cohorts {
       records.set(result.id, result);
       this.onProgress(running, tally(running, records), false);
     });
-    return this.drive(id);
+    return this.driveHeld(id);
   }
 
   /**

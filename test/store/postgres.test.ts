@@ -212,6 +212,37 @@ describe('PostgresStore', () => {
     await expect(read).rejects.toThrow(record.id);
   });
 
+  test('two replicas changing one record in turn lose nothing (compare-and-set, then the lock)', async () => {
+    const url = await emptyDatabaseUrl('pg');
+    const a = await open(url);
+    const b = await open(url);
+    const record = (await a.insert(makeRecord())).record;
+    const note = (text: string) => (d: OnboardingRecord) => {
+      d.note = `${d.note ?? ''}${text}`;
+    };
+    // The same instant on both: the version column, not the clock, tells the copies apart.
+    await a.update(record.id, note('a1 '), NOW); // a's copy is current: one statement
+    await b.update(record.id, note('b1 '), NOW); // b has no copy: the locked path
+    await a.update(record.id, note('a2 '), NOW); // a's copy is stale: refused, then locked
+    await b.update(record.id, note('b2 '), NOW);
+    expect((await a.get(record.id))?.note).toBe('a1 b1 a2 b2 ');
+    // A change that refuses the stale copy is judged again on the current row.
+    await a.update(record.id, (d) => void (d.state = 'failed'), NOW);
+    await b.update(record.id, (d) => void (d.state = 'pending'), NOW);
+    const seen: string[] = [];
+    await a.update(
+      record.id,
+      (d) => {
+        seen.push(d.state);
+        if (d.state !== 'pending') throw new Error('only from pending');
+        d.note = 'from pending';
+      },
+      NOW,
+    );
+    expect(seen).toEqual(['failed', 'pending']);
+    expect((await b.get(record.id))?.note).toBe('from pending');
+  });
+
   test('the schema follows policy.ts (a change there needs a migration)', () => {
     const sql = MIGRATIONS.map((m) => m.sql).join('\n');
     const list = (states: readonly string[]) => states.map((s) => `'${s}'`).join(', ');

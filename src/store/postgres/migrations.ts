@@ -176,4 +176,13 @@ CREATE TABLE cohort_runs (
 CREATE INDEX cohort_runs_running_idx ON cohort_runs (created_at) WHERE state = 'running';
 `,
   },
+  {
+    version: 8,
+    name: 'record_version',
+    sql: `
+-- Bumped by every update: a replica writes the record it changed last in one compare-and-set
+-- statement (version and updated_at unchanged) and falls back to a locked read when it lost.
+ALTER TABLE onboardings ADD COLUMN version bigint NOT NULL DEFAULT 0;
+`,
+  },
 ];

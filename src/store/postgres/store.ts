@@ -10,7 +10,7 @@ import {
 } from '../../onboarding/model.ts';
 import { ARCHIVABLE_STATES, OPEN_STATES } from '../../onboarding/policy.ts';
 import type { RecordStore } from '../../onboarding/ports.ts';
-import { RecordNotFoundError, StoreClosedError } from '../store.ts';
+import { StoreClosedError } from '../store.ts';
 import { type ImportCounts, importRecords } from './bulk.ts';
 import {
   createPool,
@@ -34,6 +34,7 @@ import {
   toStored,
 } from './rows.ts';
 import * as side from './side-tables.ts';
+import { RecordWriter } from './update.ts';
 
 export type PostgresStoreOptions = PoolOptions & { log?: Logger };
 
@@ -45,9 +46,6 @@ const ARCHIVABLE = sqlList(ARCHIVABLE_STATES);
 const LIVE = 'archived_at IS NULL';
 const INSERT = `INSERT INTO onboardings (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_PLACEHOLDERS})
   ON CONFLICT (submission_key) DO NOTHING RETURNING id`;
-const UPDATE = `UPDATE onboardings SET ${RECORD_COLUMNS.slice(1)
-  .map((c, i) => `${c} = $${i + 2}${c === 'record' ? '::jsonb' : ''}`)
-  .join(', ')} WHERE id = $1`;
 /** Records archived per statement, so a large backlog never meets the statement timeout. */
 const ARCHIVE_BATCH = 1000;
 
@@ -67,6 +65,7 @@ export class PostgresStore implements RecordStore {
   /** host:port/database, for logs (never the password). */
   readonly where: string;
   private readonly pool: pg.Pool;
+  private readonly writer: RecordWriter;
   private readonly target: Target;
   private readonly inflight = new Set<Promise<unknown>>();
   /** The last insert queued per submission key. */
@@ -78,6 +77,7 @@ export class PostgresStore implements RecordStore {
     this.pool = pool;
     this.target = target;
     this.where = target.where;
+    this.writer = new RecordWriter(pool, (work) => this.transaction(work));
   }
 
   /**
@@ -195,29 +195,7 @@ export class PostgresStore implements RecordStore {
     change: (draft: OnboardingRecord) => void,
     now: Date,
   ): Promise<OnboardingRecord> {
-    return this.run(() =>
-      this.transaction(async (client) => {
-        const { rows } = await client.query<Row>(
-          `SELECT id, record FROM onboardings WHERE id = $1 AND ${LIVE} FOR UPDATE`,
-          [id],
-        );
-        if (!rows[0]) throw new RecordNotFoundError(`no live onboarding record ${id}`);
-        const draft = fromRow(rows[0]);
-        const result: unknown = change(draft);
-        if (result instanceof Promise) throw new TypeError('a store change must be synchronous');
-        if (draft.id !== id) throw new Error(`a change may not alter the record id (${id})`);
-        draft.updatedAt = now.toISOString();
-        const stored = toStored(draft);
-        try {
-          await client.query(UPDATE, recordValues(stored));
-        } catch (error) {
-          if (constraintOf(error) === OPEN_LOGIN_INDEX)
-            throw new DuplicateOpenRecordError(stored.person.login);
-          throw error;
-        }
-        return stored;
-      }),
-    );
+    return this.run(() => this.writer.update(id, change, now));
   }
 
   jobRun(name: string): Promise<JobRun> {
@@ -310,7 +288,10 @@ export class PostgresStore implements RecordStore {
     const stored = toStored(record);
     try {
       const { rowCount } = await this.pool.query(INSERT, recordValues(stored));
-      if (rowCount === 1) return { record: stored, created: true };
+      if (rowCount === 1) {
+        this.writer.inserted(stored);
+        return { record: stored, created: true };
+      }
     } catch (error) {
       // Another unique index can fire before the submission key's when two inserts race.
       if (!isUniqueViolation(error)) throw error;

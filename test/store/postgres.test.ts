@@ -227,8 +227,8 @@ describe('PostgresStore', () => {
     await b.update(record.id, note('b2 '), NOW);
     expect((await a.get(record.id))?.note).toBe('a1 b1 a2 b2 ');
     // A change that refuses the stale copy is judged again on the current row.
-    await a.update(record.id, (d) => void (d.state = 'failed'), NOW);
-    await b.update(record.id, (d) => void (d.state = 'pending'), NOW);
+    await a.update(record.id, setState('failed'), NOW);
+    await b.update(record.id, setState('pending'), NOW);
     const seen: string[] = [];
     await a.update(
       record.id,

@@ -22,6 +22,11 @@ export type SignOptions = {
   privateMetadata?: string;
 };
 
+/** Where a click happens: a message (`channel`, `ts`) or a modal. */
+export type Where =
+  | { channel: string; ts: string; ephemeral?: boolean; blocks?: unknown[] }
+  | { viewId: string };
+
 export type DriverResponse = { status: number; body: unknown; text: string; ms: number };
 
 export class SlackDriver {
@@ -162,9 +167,7 @@ export class SlackDriver {
   click(
     userId: string,
     button: { action_id: string; value?: string; block_id?: string },
-    where:
-      | { channel: string; ts: string; ephemeral?: boolean; blocks?: unknown[] }
-      | { viewId: string },
+    where: Where,
     options: SignOptions & { actionTs?: string } = {},
   ) {
     const action = {
@@ -176,6 +179,24 @@ export class SlackDriver {
       // The same action_ts twice is what a double click or Slack's retry looks like.
       action_ts: options.actionTs ?? String(Date.now() / 1000),
     };
+    return this.act(userId, action, where, options);
+  }
+
+  /**
+   * A block_actions payload for any element (`action` as Slack puts it in
+   * `actions`: a button, a select, a date picker…), in a message or a view.
+   * `values` is the view's state; `message` replaces the clicked message as
+   * found in the simulator (an ephemeral carries only what was shown).
+   */
+  act(
+    userId: string,
+    action: Record<string, unknown>,
+    where: Where,
+    options: SignOptions & {
+      values?: Record<string, Record<string, unknown>>;
+      message?: Record<string, unknown>;
+    } = {},
+  ) {
     const base = {
       type: 'block_actions',
       team: { id: this.teamId, domain: 'sandbox' },
@@ -191,14 +212,17 @@ export class SlackDriver {
     };
     if ('viewId' in where) {
       const view = this.slack.viewPayload(where.viewId);
+      const state = options.values ? { state: { values: options.values } } : {};
       return this.interaction(
-        { ...base, container: { type: 'view', view_id: where.viewId }, view },
+        {
+          ...base,
+          container: { type: 'view', view_id: where.viewId },
+          view: { ...view, ...state },
+        },
         options,
       );
     }
-    const message = this.slack.messages.find(
-      (m) => m.channel === where.channel && m.ts === where.ts,
-    );
+    const found = this.slack.messages.find((m) => m.channel === where.channel && m.ts === where.ts);
     return this.interaction(
       {
         ...base,
@@ -209,11 +233,11 @@ export class SlackDriver {
           is_ephemeral: Boolean(where.ephemeral),
         },
         channel: { id: where.channel, name: 'channel' },
-        message: {
+        message: options.message ?? {
           type: 'message',
           ts: where.ts,
-          text: message?.text ?? '',
-          blocks: where.blocks ?? message?.blocks ?? [],
+          text: found?.text ?? '',
+          blocks: where.blocks ?? found?.blocks ?? [],
         },
         response_url: this.slack.responseUrl({
           channel: where.channel,

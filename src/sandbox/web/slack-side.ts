@@ -169,46 +169,17 @@ export class SlackSide {
     action: ElementAction,
     values?: Record<string, Record<string, unknown>>,
   ) {
-    const base = {
-      type: 'block_actions',
-      team: { id: SANDBOX.teamId, domain: 'sandbox' },
-      user: { id: me, team_id: SANDBOX.teamId, name: me.toLowerCase() },
-      api_app_id: 'A0SANDBOX',
-      token: 'deprecated-verification-token',
-      trigger_id: this.slack.mintTriggerId({
-        userId: me,
-        ...('viewId' in where ? { viewId: where.viewId } : {}),
-      }),
-      actions: [
-        { ...action, block_id: action.block_id ?? 'b', action_ts: String(Date.now() / 1000) },
-      ],
-      is_enterprise_install: false,
+    const element = {
+      ...action,
+      block_id: action.block_id ?? 'b',
+      action_ts: String(Date.now() / 1000),
     };
-    const payload =
-      'viewId' in where
-        ? {
-            ...base,
-            container: { type: 'view', view_id: where.viewId },
-            view: { ...this.slack.viewPayload(where.viewId), state: { values: values ?? {} } },
-          }
-        : {
-            ...base,
-            container: {
-              type: 'message',
-              message_ts: where.ts,
-              channel_id: where.channel,
-              is_ephemeral: Boolean(where.ephemeral),
-            },
-            channel: { id: where.channel, name: 'channel' },
-            message: this.messageAt(where),
-            response_url: this.slack.responseUrl({
-              channel: where.channel,
-              userId: me,
-              messageTs: where.ts,
-            }),
-          };
-    const form = new URLSearchParams({ payload: JSON.stringify(payload) });
-    return this.session.driver.send(form.toString(), 'application/x-www-form-urlencoded');
+    return this.session.driver.act(
+      me,
+      element,
+      where,
+      'viewId' in where ? { values: values ?? {} } : { message: this.messageAt(where) },
+    );
   }
 
   /** The clicked message as Slack puts it in a payload (ephemerals only carry what was shown). */

@@ -18,8 +18,9 @@ const INLINE_PROBLEMS = 3;
 
 /**
  * The upload modal's submission. Pasted text is checked before the ack, so
- * its problems show on the field; a file is downloaded after the ack (behind
- * a "checking" view), and the preview or the problem replaces that view.
+ * its problems show on the field; a file is downloaded after the ack, behind a
+ * pushed "checking" view that the preview or the problem then replaces. The
+ * form stays below either: going back is how a file is fixed.
  */
 export async function cohortUpload(ctx: SlackContext, { ack, body, view, client }: Args) {
   const values = view.state.values as State;

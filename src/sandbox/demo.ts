@@ -2,7 +2,7 @@ import { createLogger } from '../log.ts';
 import { findButton, modalValues, waitFor } from './driver.ts';
 import { renderBlocks, renderView } from './render.ts';
 import { startSandboxSession } from './session.ts';
-import { SANDBOX } from './world.ts';
+import { SANDBOX, SANDBOX_CREDENTIALS } from './world.ts';
 
 /**
  * `npm run demo`: the real bot in HTTP mode against the built-in simulators,
@@ -175,11 +175,7 @@ try {
 // Checked, not claimed: no secret reached Slack (after the bot stopped, so every call is counted).
 const slackText = world.slack.allCallText();
 const secrets = [
-  SANDBOX.slackBotToken,
-  SANDBOX.signingSecret,
-  SANDBOX.opentactToken,
-  SANDBOX.usermgmtToken,
-  SANDBOX.slykApiKey,
+  ...SANDBOX_CREDENTIALS,
   ...world.opentact.server.calls.map(
     (c) => (c.body as { password?: string } | undefined)?.password,
   ),

@@ -35,6 +35,16 @@ export const SANDBOX = {
   slykApiKey: 'sandbox-slyk-api-key',
 } as const;
 
+/** The sandbox's credentials: what must never reach Slack, a log or a page (tests check it). */
+export const SANDBOX_CREDENTIALS: readonly string[] = [
+  SANDBOX.slackBotToken,
+  SANDBOX.slackAppToken,
+  SANDBOX.signingSecret,
+  SANDBOX.opentactToken,
+  SANDBOX.usermgmtToken,
+  SANDBOX.slykApiKey,
+];
+
 /** The bot scopes manifest.yml grants: the Slack simulator enforces exactly these. */
 export function manifestScopes(): string[] {
   const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'manifest.yml');

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, expect, onTestFailed, test } from 'vitest';
 import { startWebSandbox, type WebSandbox } from '../../src/sandbox/web/sandbox.ts';
-import { SANDBOX } from '../../src/sandbox/world.ts';
+import { SANDBOX, SANDBOX_CREDENTIALS } from '../../src/sandbox/world.ts';
 
 /**
  * The clickable sandbox, driven as a person would in a real browser (Debian's
@@ -93,11 +93,7 @@ async function expectNoSecretInThePage() {
   const { world } = sandbox.session;
   const state = await (await fetch(`${sandbox.url}api/state?as=${SANDBOX.admin}`)).text();
   const secrets = [
-    SANDBOX.slackBotToken,
-    SANDBOX.signingSecret,
-    SANDBOX.opentactToken,
-    SANDBOX.usermgmtToken,
-    SANDBOX.slykApiKey,
+    ...SANDBOX_CREDENTIALS,
     ...world.opentact.server.calls.map((c) => (c.body as { password?: string })?.password),
     ...world.slyk.invites().flatMap((i) => [i.code, i.url]),
     ...[...world.opentact.state.invites.values()].map((i) => i.token),

@@ -1,6 +1,6 @@
 import type { Bot } from '../../bot.ts';
 import type { RecordedCall } from '../http.ts';
-import { SANDBOX, type World } from '../world.ts';
+import { SANDBOX, SANDBOX_CREDENTIALS, type World } from '../world.ts';
 
 /**
  * What the browser sees of the simulated Slack for one person: the
@@ -122,12 +122,7 @@ export function buildSnapshot(
   const secrets = [
     ...world.slyk.invites().flatMap((i) => [i.url, i.code]),
     ...[...world.opentact.state.invites.values()].map((i) => i.token),
-    SANDBOX.slackBotToken,
-    SANDBOX.slackAppToken,
-    SANDBOX.signingSecret,
-    SANDBOX.opentactToken,
-    SANDBOX.usermgmtToken,
-    SANDBOX.slykApiKey,
+    ...SANDBOX_CREDENTIALS,
   ];
   const fileOf = (id: string): WebFile[] => {
     const f = slack.files.find((file) => file.id === id);

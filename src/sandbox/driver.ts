@@ -117,6 +117,30 @@ export class SlackDriver {
     return this.send(form.toString(), 'application/x-www-form-urlencoded', options);
   }
 
+  /** What every interaction payload carries: its type, the team, the user, the app. */
+  private envelope(type: string, userId: string) {
+    return {
+      type,
+      team: { id: this.teamId, domain: 'sandbox' },
+      user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
+      api_app_id: 'A0SANDBOX',
+      token: 'deprecated-verification-token',
+    };
+  }
+
+  /** The user closed a modal with `notify_on_close` (`cleared`: the whole stack). */
+  viewClosed(userId: string, view: unknown, cleared: boolean, options: SignOptions = {}) {
+    return this.interaction(
+      {
+        ...this.envelope('view_closed', userId),
+        view,
+        is_cleared: cleared,
+        is_enterprise_install: false,
+      },
+      options,
+    );
+  }
+
   private interaction(payload: Record<string, unknown>, options: SignOptions = {}) {
     if (this.transport === 'socket') return this.viaSocket('interactive', payload);
     const form = new URLSearchParams({ payload: JSON.stringify(payload) });
@@ -137,11 +161,7 @@ export class SlackDriver {
     if (!view) throw new Error(`no view ${viewId} in the simulator`);
     const response = await this.interaction(
       {
-        type: 'view_submission',
-        team: { id: this.teamId, domain: 'sandbox' },
-        user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
-        api_app_id: 'A0SANDBOX',
-        token: 'deprecated-verification-token',
+        ...this.envelope('view_submission', userId),
         trigger_id: this.slack.mintTriggerId({ userId, viewId }),
         view: {
           ...view,
@@ -198,11 +218,7 @@ export class SlackDriver {
     } = {},
   ) {
     const base = {
-      type: 'block_actions',
-      team: { id: this.teamId, domain: 'sandbox' },
-      user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
-      api_app_id: 'A0SANDBOX',
-      token: 'deprecated-verification-token',
+      ...this.envelope('block_actions', userId),
       // A click inside a modal carries a trigger issued from it (views.push needs that).
       trigger_id: this.slack.mintTriggerId(
         'viewId' in where ? { userId, viewId: where.viewId } : { userId },
@@ -264,11 +280,7 @@ export class SlackDriver {
     if (!view) throw new Error(`no view ${viewId} in the simulator`);
     return this.interaction(
       {
-        type: 'block_actions',
-        team: { id: this.teamId, domain: 'sandbox' },
-        user: { id: userId, team_id: this.teamId, name: userId.toLowerCase() },
-        api_app_id: 'A0SANDBOX',
-        token: 'deprecated-verification-token',
+        ...this.envelope('block_actions', userId),
         trigger_id: this.slack.mintTriggerId({ userId, viewId }),
         container: { type: 'view', view_id: viewId },
         view: {

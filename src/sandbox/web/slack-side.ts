@@ -1,6 +1,5 @@
 import type { SandboxSession } from '../session.ts';
 import { USERMGMT_SEND_SMS_PATH } from '../usermgmt.ts';
-import { SANDBOX } from '../world.ts';
 import { buildSnapshot, GENERAL_CHANNEL, type LocalNote, type Refusal } from './state.ts';
 
 /**
@@ -264,20 +263,7 @@ export class SlackSide {
       | { notify_on_close?: boolean; root_view_id?: string }
       | undefined;
     if (!view) return { ok: true };
-    if (view.notify_on_close) {
-      const payload = {
-        type: 'view_closed',
-        team: { id: SANDBOX.teamId, domain: 'sandbox' },
-        user: { id: me, team_id: SANDBOX.teamId, name: me.toLowerCase() },
-        api_app_id: 'A0SANDBOX',
-        token: 'deprecated-verification-token',
-        view,
-        is_cleared: all,
-        is_enterprise_install: false,
-      };
-      const form = new URLSearchParams({ payload: JSON.stringify(payload) });
-      await this.session.driver.send(form.toString(), 'application/x-www-form-urlencoded');
-    }
+    if (view.notify_on_close) await this.session.driver.viewClosed(me, view, all);
     this.slack.closeView(all && view.root_view_id ? view.root_view_id : viewId);
     return { ok: true };
   }

@@ -2,7 +2,7 @@ import { type Bot, startBot } from './bot.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createLogger, errorFields } from './log.ts';
 import { runPreflight } from './preflight.ts';
-import { StoreLockedError } from './store/json-file.ts';
+import { StoreLockedError } from './store/lock.ts';
 import { DatabaseUnavailableError, DatabaseUrlError } from './store/postgres/errors.ts';
 import { StoreCorruptError } from './store/store.ts';
 

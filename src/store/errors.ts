@@ -16,8 +16,6 @@ export class RecordNotFoundError extends Error {
 }
 
 export type StoreOptions = {
-  /** Set by open(): the snapshot is the store's own (checksum matched). */
-  trusted?: boolean;
   /** Records serialised between two yields while the snapshot is written. */
   sliceSize?: number;
   /** Write a snapshot after this many changes not yet in it (default 1000)… */

@@ -10,10 +10,11 @@ import {
 import { redact, registerSecret } from '../redact.ts';
 import { archiveFileFor } from './archive.ts';
 import { JournalCorruptError, loadJournal } from './journal.ts';
-import { acquireLock, ChunkedJsonFile } from './json-file.ts';
+import { acquireLock } from './lock.ts';
 import type { ImportCounts } from './postgres/bulk.ts';
 import { PostgresStore } from './postgres/store.ts';
 import { DatabaseSchema } from './schema.ts';
+import { readDataFile } from './snapshot-file.ts';
 import { StoreCorruptError } from './store.ts';
 
 /**
@@ -45,7 +46,7 @@ export async function readLowdb(file: string): Promise<LowdbContents> {
   const release = acquireLock(file);
   try {
     const parsed = DatabaseSchema.safeParse(
-      (await new ChunkedJsonFile(file).read()) ?? {
+      (await readDataFile(file)) ?? {
         version: 1,
         onboardings: [],
       },

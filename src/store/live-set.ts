@@ -1,9 +1,45 @@
 import { type OnboardingRecord, type OnboardingState, STATES } from '../onboarding/model.ts';
 import { isOpen } from '../onboarding/policy.ts';
 
-type Slot = { record: OnboardingRecord; seq: number };
+/** What the indexes and the archive need of a record, known without parsing it. */
+export type RecordMeta = {
+  readonly id: string;
+  readonly submissionKey: string;
+  readonly state: OnboardingState;
+  readonly login: string;
+  readonly email: string;
+  readonly updatedAt: string;
+};
 
-/** Frozen all the way down: the snapshot writer caches a record's JSON by object. */
+/** A record's JSON line in a snapshot file's bytes: `buf[start, end)`. */
+export type RawLine = { readonly buf: Buffer; readonly start: number; readonly end: number };
+
+/**
+ * A record as a snapshot holds it: its meta, and its parsed object, its line
+ * in the file it came from, or both. A record read from the store's own
+ * snapshot stays a line until something asks for it.
+ */
+export type Row = {
+  meta: RecordMeta;
+  record?: OnboardingRecord | undefined;
+  raw?: RawLine | undefined;
+};
+
+/** A row as captured for a snapshot, with the slot it came from. */
+export type CapturedRow = Row & { readonly slot: Slot };
+
+type Slot = Row & { seq: number };
+
+export const metaOf = (r: OnboardingRecord): RecordMeta => ({
+  id: r.id,
+  submissionKey: r.submissionKey,
+  state: r.state,
+  login: r.person.login,
+  email: r.person.email,
+  updatedAt: r.updatedAt,
+});
+
+/** Frozen all the way down: the store hands out its own objects, which nothing may change. */
 export function deepFreeze<T>(value: T): T {
   const object = value as Record<string, unknown>;
   Object.freeze(object);
@@ -48,16 +84,16 @@ class KeyIndex {
 }
 
 const normal = (value: string) => value.trim().toLowerCase();
-const keysOf = (r: OnboardingRecord) => [
-  `l:${normal(r.person.login)}`,
-  `e:${normal(r.person.email)}`,
-];
+const keysOf = (m: RecordMeta) => [`l:${normal(m.login)}`, `e:${normal(m.email)}`];
 
 /**
  * The live records in memory, in insertion order, with the indexes the port's
  * queries need, so none of them scans 50k closed records: submission key,
  * e-mail/login (all live, and open only), the open ids and a count per state.
- * Records are frozen when stored and replaced, never mutated.
+ * The indexes are built from each row's meta, so a store opened from its own
+ * snapshot parses a record only when it is asked for (its bytes stay in the
+ * file's buffer, outside the JS heap). Records are frozen when stored and
+ * replaced, never mutated.
  */
 export class LiveSet {
   private readonly slots = new Map<string, Slot>();
@@ -82,7 +118,8 @@ export class LiveSet {
   }
 
   get(id: string): OnboardingRecord | undefined {
-    return this.slots.get(id)?.record;
+    const slot = this.slots.get(id);
+    return slot && (slot.record ?? parse(slot));
   }
 
   bySubmissionKey(key: string): OnboardingRecord | undefined {
@@ -90,25 +127,30 @@ export class LiveSet {
     return id === undefined ? undefined : this.get(id);
   }
 
-  /**
-   * Inserts or replaces (keeping the record's place in the order); returns it
-   * frozen — deep by default, shallow for a bulk load from a snapshot the store
-   * wrote itself (nothing of ours mutates a stored record; the deep walk over
-   * 50k records costs a large part of the start-up).
-   */
-  put(record: OnboardingRecord, shallow = false): OnboardingRecord {
-    if (shallow) Object.freeze(record);
-    else deepFreeze(record);
-    const slot = this.slots.get(record.id);
-    if (slot) {
-      this.unindex(slot.record);
-      slot.record = record;
-    } else {
-      this.slots.set(record.id, { record, seq: this.nextSeq++ });
-      this.order.push(record.id);
-    }
-    this.index(record);
+  /** Inserts or replaces (keeping the record's place in the order); returns it, deep-frozen. */
+  put(record: OnboardingRecord): OnboardingRecord {
+    deepFreeze(record);
+    this.place({ meta: metaOf(record), record });
     return record;
+  }
+
+  /** Rows of a snapshot, in order (a parsed record in them must be frozen already). */
+  load(rows: Iterable<Row>): void {
+    for (const row of rows) this.place(row);
+  }
+
+  private place(row: Row): void {
+    const slot = this.slots.get(row.meta.id);
+    if (slot) {
+      this.unindex(slot.meta);
+      slot.meta = row.meta;
+      slot.record = row.record;
+      slot.raw = row.raw;
+    } else {
+      this.slots.set(row.meta.id, { ...row, seq: this.nextSeq++ });
+      this.order.push(row.meta.id);
+    }
+    this.index(row.meta);
   }
 
   /** Removes the ids present; returns how many were. */
@@ -117,7 +159,7 @@ export class LiveSet {
     for (const id of ids) {
       const slot = this.slots.get(id);
       if (!slot) continue;
-      this.unindex(slot.record);
+      this.unindex(slot.meta);
       this.slots.delete(id);
       removed += 1;
     }
@@ -125,9 +167,43 @@ export class LiveSet {
     return removed;
   }
 
-  /** Every record, oldest first. */
+  /** Every record, oldest first (parses them all: for small stores and tools). */
   all(): OnboardingRecord[] {
-    return Array.from(this.slots.values(), (slot) => slot.record);
+    return Array.from(this.slots.values(), (slot) => slot.record ?? parse(slot));
+  }
+
+  /** Ids whose meta matches, oldest first, without parsing anything. */
+  idsWhere(test: (meta: RecordMeta) => boolean): string[] {
+    const ids: string[] = [];
+    for (const slot of this.slots.values()) if (test(slot.meta)) ids.push(slot.meta.id);
+    return ids;
+  }
+
+  /** Open records not parsed yet (what a start warms in the background). */
+  unparsedOpen(): string[] {
+    return [...this.open].filter((id) => this.slots.get(id)?.record === undefined);
+  }
+
+  /** Each row as it is now, for a snapshot: taken synchronously, so consistent. */
+  capture(): CapturedRow[] {
+    return Array.from(this.slots.values(), (slot) => ({
+      meta: slot.meta,
+      record: slot.record,
+      raw: slot.raw,
+      slot,
+    }));
+  }
+
+  /**
+   * After a snapshot: the rows unchanged since they were captured point at
+   * their line in the new file's bytes, so the next snapshot copies them
+   * instead of serialising them, and the old file's buffer can go.
+   */
+  rebase(rows: readonly CapturedRow[], buf: Buffer, spans: Float64Array): void {
+    rows.forEach(({ slot, raw, record }, i) => {
+      const unchanged = raw ? slot.raw === raw : slot.raw === undefined && slot.record === record;
+      if (unchanged) slot.raw = { buf, start: spans[2 * i]!, end: spans[2 * i + 1]! };
+    });
   }
 
   /** The newest `limit` records, newest first. */
@@ -169,29 +245,41 @@ export class LiveSet {
       const slot = this.slots.get(id);
       if (slot) slots.push(slot);
     }
-    return slots.sort((a, b) => a.seq - b.seq).map((slot) => slot.record);
+    return slots.sort((a, b) => a.seq - b.seq).map((slot) => slot.record ?? parse(slot));
   }
 
-  private index(record: OnboardingRecord): void {
-    this.bySubmission.set(record.submissionKey, record.id);
-    this.counts[record.state] += 1;
-    const open = isOpen(record);
-    if (open) this.open.add(record.id);
-    for (const key of keysOf(record)) {
-      this.byContact.add(key, record.id);
-      if (open) this.openByContact.add(key, record.id);
+  private index(meta: RecordMeta): void {
+    this.bySubmission.set(meta.submissionKey, meta.id);
+    this.counts[meta.state] += 1;
+    const open = isOpen(meta);
+    if (open) this.open.add(meta.id);
+    for (const key of keysOf(meta)) {
+      this.byContact.add(key, meta.id);
+      if (open) this.openByContact.add(key, meta.id);
     }
   }
 
-  private unindex(record: OnboardingRecord): void {
-    if (this.bySubmission.get(record.submissionKey) === record.id) {
-      this.bySubmission.delete(record.submissionKey);
+  private unindex(meta: RecordMeta): void {
+    if (this.bySubmission.get(meta.submissionKey) === meta.id) {
+      this.bySubmission.delete(meta.submissionKey);
     }
-    this.counts[record.state] -= 1;
-    this.open.delete(record.id);
-    for (const key of keysOf(record)) {
-      this.byContact.delete(key, record.id);
-      this.openByContact.delete(key, record.id);
+    this.counts[meta.state] -= 1;
+    this.open.delete(meta.id);
+    for (const key of keysOf(meta)) {
+      this.byContact.delete(key, meta.id);
+      this.openByContact.delete(key, meta.id);
     }
   }
+}
+
+/**
+ * A record's line parsed on first use. Shallow-frozen: the line is the
+ * store's own (checksummed) output, and nothing of ours mutates a stored
+ * record; a deep walk would cost more than the parse.
+ */
+function parse(slot: Slot): OnboardingRecord {
+  const { buf, start, end } = slot.raw!;
+  const record = Object.freeze(JSON.parse(buf.toString('utf8', start, end)) as OnboardingRecord);
+  slot.record = record;
+  return record;
 }

@@ -13,13 +13,17 @@ import {
   type StoreOptions,
 } from './errors.ts';
 import { JournalCorruptError, type JournalEntry, JournalWriter, loadJournal } from './journal.ts';
-import { acquireLock, ChunkedJsonFile } from './json-file.ts';
 import { LiveSet } from './live-set.ts';
-import { type Database, emptyDatabase, validDatabase } from './schema.ts';
+import { acquireLock } from './lock.ts';
+import { emptyDatabase } from './schema.ts';
 import { SideState } from './side-state.ts';
+import { type Snapshot, SnapshotFile } from './snapshot-file.ts';
 
 export type { StoreOptions } from './errors.ts';
 export { RecordNotFoundError, StoreClosedError, StoreCorruptError } from './errors.ts';
+
+/** Open records parsed per turn of the event loop after a start. */
+const WARM_SLICE = 200;
 
 /** Records appended to the archive per fsync. */
 const ARCHIVE_BATCH = 500;
@@ -41,7 +45,8 @@ export class Store implements RecordStore {
   readonly shared = false;
   readonly file: string;
   readonly archiveFile: string;
-  private readonly low: Low<Database>;
+  private readonly low: Low<Snapshot>;
+  private readonly adapter: SnapshotFile;
   private readonly releaseLock: () => void;
   private readonly live = new LiveSet();
   private readonly side: SideState;
@@ -61,20 +66,22 @@ export class Store implements RecordStore {
 
   private constructor(
     file: string,
-    low: Low<Database>,
+    adapter: SnapshotFile,
+    low: Low<Snapshot>,
     releaseLock: () => void,
     options: StoreOptions,
   ) {
     this.file = file;
     this.archiveFile = archiveFileFor(file);
+    this.adapter = adapter;
     this.low = low;
     this.releaseLock = releaseLock;
     this.journal = new JournalWriter(`${file}.journal`);
     this.compactEvery = options.compactEvery ?? 1000;
     this.compactAfterMs = options.compactAfterMs ?? 10_000;
     this.log = options.log;
-    this.side = new SideState(low.data);
-    for (const record of low.data.onboardings) this.live.put(record, options.trusted === true);
+    this.side = new SideState(low.data.side);
+    this.live.load(low.data.rows);
   }
 
   /**
@@ -85,19 +92,13 @@ export class Store implements RecordStore {
   static async open(file: string, options: StoreOptions = {}): Promise<Store> {
     const release = acquireLock(file);
     try {
-      const adapter = new ChunkedJsonFile(file, options.sliceSize);
-      const low = new Low<Database>(adapter, emptyDatabase());
-      try {
-        await low.read();
-      } catch (error) {
-        throw new StoreCorruptError(
-          `${file} is not valid JSON (${(error as Error).message}). It was left untouched; ` +
-            'restore it from a backup or move it away to start with an empty store.',
-        );
-      }
-      // A snapshot the store wrote itself (its checksum matches) is not validated again: at 50k
-      // records that is half a second of start-up. Anything else is validated in full.
-      low.data = adapter.trusted ? low.data : validDatabase(file, low.data);
+      const adapter = new SnapshotFile(file, options.sliceSize);
+      const { onboardings: _, version: __, ...side } = emptyDatabase();
+      const low = new Low<Snapshot>(adapter, { side, rows: [] });
+      // A snapshot the store wrote itself (it matches its index) is neither parsed nor validated
+      // again: at 50k records that was most of two seconds of start-up. Anything else is
+      // validated in full, and refused, untouched, when wrong.
+      await low.read();
       let entries: JournalEntry[];
       try {
         entries = loadJournal(`${file}.journal`);
@@ -107,8 +108,12 @@ export class Store implements RecordStore {
           `${error.message}. The data files were left untouched; restore them from a backup.`,
         );
       }
-      const store = new Store(file, low, release, { ...options, trusted: adapter.trusted });
+      const store = new Store(file, adapter, low, release, options);
       for (const entry of entries) store.apply(entry);
+      store.warmOpen();
+      // A file the store did not write is rewritten in its own form (with the index) at once,
+      // so the next start need not parse and validate it again.
+      if (!adapter.trusted && store.size > 0) store.compactSoon();
       if (store.journalExists()) {
         // Folded by the usual triggers, like any change not yet in the snapshot.
         store.dirty = Math.max(1, entries.length);
@@ -264,8 +269,8 @@ export class Store implements RecordStore {
   private archiveNow(before: Date): Promise<number> {
     const cutoff = before.getTime();
     const due = this.live
-      .all()
-      .filter((r) => ARCHIVABLE_STATES.includes(r.state) && Date.parse(r.updatedAt) < cutoff);
+      .idsWhere((m) => ARCHIVABLE_STATES.includes(m.state) && Date.parse(m.updatedAt) < cutoff)
+      .map((id) => this.live.get(id)!);
     return archiveInBatches(this.archiveFile, due, ARCHIVE_BATCH, async (batch) => {
       // A record changed meanwhile stays live; its archived line is an older copy, ignored.
       const ids = batch.filter((r) => this.live.get(r.id) === r).map((r) => r.id);
@@ -328,11 +333,8 @@ export class Store implements RecordStore {
     this.dirty = 0;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.low.data = {
-      version: 1,
-      onboardings: this.live.all(),
-      ...this.side.snapshot(),
-    };
+    const rows = this.live.capture();
+    this.low.data = { side: this.side.snapshot(), rows };
     try {
       await this.low.write();
     } catch (error) {
@@ -340,6 +342,8 @@ export class Store implements RecordStore {
       this.armTimer();
       throw error;
     }
+    const written = this.adapter.written;
+    if (written) this.live.rebase(rows, written.buf, written.spans);
     // Failing here is harmless: the next rotation folds the journal into journal.old.
     await this.journal.dropRotated();
   }
@@ -382,6 +386,22 @@ export class Store implements RecordStore {
         this.live.remove(entry.ids);
         break;
     }
+  }
+
+  /**
+   * Parses the open records in the background, a slice per turn of the event
+   * loop: the first digest or list after a start then finds them ready instead
+   * of parsing thousands at once. Closed records stay bytes until asked for.
+   */
+  private warmOpen(): void {
+    const ids = this.live.unparsedOpen();
+    if (ids.length === 0) return;
+    void (async () => {
+      for (let i = 0; i < ids.length && !this.closed; i += WARM_SLICE) {
+        for (const id of ids.slice(i, i + WARM_SLICE)) this.live.get(id);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    })();
   }
 
   private journalExists(): boolean {

@@ -1,4 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -44,6 +45,8 @@ if (mode === 'bot') {
     logger: createLogger('error'),
   });
   port = bot.port!;
+  // As main.ts does: a graceful stop, then exit (so --cpu-prof can write its profile).
+  process.once('SIGTERM', () => void bot.stop().finally(() => process.exit(0)));
   settle = async () => {
     while (bot.lowdb!.all().some((r) => r.state === 'provisioning')) {
       await new Promise((r) => setTimeout(r, 10));
@@ -81,9 +84,22 @@ process.on('message', async (message) => {
     loop.reset();
   } else if (message === 'mem') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!(process.memoryUsage());
+    process.send!({ ...process.memoryUsage(), ...(process.env.BENCH_VERBOSE ? mappings() : {}) });
   } else if (message === 'exit') {
     process.exit(0);
   }
 });
 process.send!({ port });
+
+/** Resident memory by kind of mapping (/proc/self/smaps), for looking into an RSS figure. */
+function mappings(): Record<string, number> {
+  const out: Record<string, number> = {};
+  let name = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = head[1]!.includes('/') ? 'file' : head[1]! || 'anon';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[`rss:${name}`] = (out[`rss:${name}`] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return out;
+}

@@ -4,7 +4,8 @@ import { selectDigest } from '../src/onboarding/digest.ts';
 import { SANDBOX, startWorld } from '../src/sandbox/world.ts';
 import { Notifier } from '../src/slack/notifier.ts';
 import { digestBlocks, digestText } from '../src/slack/views/lists.ts';
-import { makeRecords, median, ms, type Row } from './common.ts';
+import { Store } from '../src/store/store.ts';
+import { makeRecords, median, ms, type Row, tempDataFile } from './common.ts';
 
 /**
  * selectDigest + digestBlocks over 10k records, and the posting pace of five
@@ -38,6 +39,7 @@ export async function run(): Promise<Row[]> {
 
   // Posting pace against the Slack simulator.
   const world = await startWorld();
+  const store = await Store.open(tempDataFile());
   let maxInWindow = Number.NaN;
   let spanMs = Number.NaN;
   try {
@@ -48,6 +50,7 @@ export async function run(): Promise<Row[]> {
       logger: createLogger('error'),
       clock: () => new Date(),
       auditChannel: undefined,
+      outbox: store, // unused: no audit channel
     });
     const started = performance.now();
     await Promise.all(
@@ -56,6 +59,7 @@ export async function run(): Promise<Row[]> {
     spanMs = performance.now() - started;
     maxInWindow = world.slack.maxPostsInWindow(1000);
   } finally {
+    await store.close();
     await world.close();
   }
 

@@ -52,7 +52,8 @@ export async function run(): Promise<Row[]> {
   const settledRss = async () => {
     await bot.call('settle');
     await new Promise((r) => setTimeout(r, 500));
-    const heap = await bot.call<{ heapUsed: number }>('mem');
+    const heap = await bot.call<NodeJS.MemoryUsage>('mem');
+    if (process.env.BENCH_VERBOSE) console.error('bot memory', memoryOf(bot.pid), heap);
     return { ...memoryOf(bot.pid), heapMb: heap.heapUsed / 2 ** 20 };
   };
   try {
@@ -69,6 +70,7 @@ export async function run(): Promise<Row[]> {
     for (let done = FIRST; done < TOTAL; done += 500) {
       restMs += await onboard(sender, Math.min(500, TOTAL - done));
       await sim.request('forget'); // the simulators' call logs, not the bot's memory
+      if (process.env.BENCH_VERBOSE) await settledRss();
     }
     const afterAll = await settledRss();
     const p99 = percentile(polled.samples, 99);

@@ -178,7 +178,13 @@ export async function spawnApp(
   const flags = mode === 'bot' ? BOT_NODE_FLAGS : [];
   const child = fork(here('./ack-app.ts'), [mode], {
     env: { ...process.env, ...env, LOG_LEVEL: 'error' },
-    execArgv: [...process.execArgv, ...flags, ...execArgv],
+    // BENCH_BOT_ARGV: extra Node flags for the bot (e.g. --cpu-prof) when looking into a figure.
+    execArgv: [
+      ...process.execArgv,
+      ...flags,
+      ...execArgv,
+      ...(mode === 'bot' ? (process.env.BENCH_BOT_ARGV?.split(' ').filter(Boolean) ?? []) : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { port } = await firstMessage<{ port: number }>(child, `${mode} app`);

@@ -129,6 +129,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
     clock,
     auditChannel: config.digest.channel,
+    outbox: store,
   });
   if (options.postIntervalMs !== undefined) notifier.minIntervalMs = options.postIntervalMs;
   const cohorts = new CohortReporter({ client: app.client, service, seal, logger });
@@ -203,6 +204,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
   failover?.unref();
 
+  // Audit lines left in the outbox by an earlier run (or a stopped replica) go out now.
+  notifier.start();
+
   // node-cron never replays a missed run: the digest catches up, and timed work due while the
   // bot was down (scheduled onboardings, reminders) runs now, once.
   if (options.schedule !== false) {
@@ -235,9 +239,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         if (!finished)
           logger.warn('stopped with steps still running; they resume at the next start');
         await cohorts.flush();
-        const unposted = await notifier.flush(Math.max(0, deadline - Date.now()));
+        const unposted = await notifier.stop(Math.max(0, deadline - Date.now()));
         if (unposted > 0)
-          logger.warn('audit lines not posted before the stop', { count: unposted });
+          logger.info(
+            'audit lines not posted before the stop; they are posted after the next start',
+            {
+              count: unposted,
+            },
+          );
         await store.close();
       })();
       return stopping;

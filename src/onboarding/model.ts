@@ -272,6 +272,10 @@ export const JobRunSchema = z.object({
   lastSlot: z.string().optional(),
 });
 
+/** A line waiting in a channel's outbox (audit lines), in the order it was added. */
+export const OutboxLineSchema = z.object({ seq: z.number().int(), text: z.string() });
+export type OutboxLine = z.infer<typeof OutboxLineSchema>;
+
 export const DriftItemSchema = z.object({
   kind: z.enum(['upstream-only', 'local-only']),
   api: z.enum(['opentact', 'slyk']),

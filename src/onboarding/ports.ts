@@ -2,7 +2,14 @@ import type { OpentactClient } from '../providers/opentact.ts';
 import type { SlykClient } from '../providers/slyk.ts';
 import type { UserMgmtClient } from '../providers/usermgmt.ts';
 import type { CohortRun } from './cohort/model.ts';
-import type { DriftItem, JobRun, OnboardingRecord, OnboardingState, StepName } from './model.ts';
+import type {
+  DriftItem,
+  JobRun,
+  OnboardingRecord,
+  OnboardingState,
+  OutboxLine,
+  StepName,
+} from './model.ts';
 
 /**
  * What the domain needs from storage. `src/store/` implements it (lowdb
@@ -61,6 +68,22 @@ export interface RecordStore {
   runningCohorts(): Promise<readonly CohortRun[]>;
   drift(): Promise<readonly DriftItem[]>;
   setDrift(items: DriftItem[]): Promise<void>;
+  /** Adds a line to `channel`'s outbox; durable when it resolves. */
+  addToOutbox(channel: string, text: string): Promise<void>;
+  /** Channels whose outbox holds lines. */
+  outboxChannels(): Promise<readonly string[]>;
+  /**
+   * Hands the oldest `limit` lines of `channel`'s outbox to `post` and removes
+   * them once it resolves; a `post` that throws leaves them for the next drain.
+   * One drain per channel at a time, across replicas (0 when another holds it),
+   * so lines go out in order. Resolves with how many lines were posted. A crash
+   * during `post` leaves its lines to be posted again (at least once).
+   */
+  drainOutbox(
+    channel: string,
+    limit: number,
+    post: (lines: readonly OutboxLine[]) => Promise<void>,
+  ): Promise<number>;
   /**
    * Moves closed records (policy.ARCHIVABLE_STATES) last changed before
    * `before` out of the live set; they stay findable by findByEmailOrLogin.

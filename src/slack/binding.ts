@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { ActionVerb } from './ids.ts';
 
 /**
@@ -8,10 +8,11 @@ import type { ActionVerb } from './ids.ts';
  * is refused instead of acted on.
  */
 export class Binder {
-  private readonly key: Buffer;
+  /** A KeyObject: an HMAC under a Buffer key costs ~8× more in Node 24 (every button is sealed). */
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = createHmac('sha256', 'onboard-binding-v1').update(secret).digest();
+    this.key = createSecretKey(createHmac('sha256', 'onboard-binding-v1').update(secret).digest());
   }
 
   /** A button's value: `<record id>.<mac of verb and id>`. */

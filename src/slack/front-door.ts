@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { isValidSlackRequest } from '@slack/bolt';
 import type { Logger } from '../log.ts';
 import { isHandled, payloadProblem } from './middleware/payload-guard.ts';
+import { isSignedBySlack } from './signature.ts';
 
 /**
  * The bot's HTTP server. `/health` (and `/metrics`) in both modes; in HTTP mode
@@ -108,16 +108,15 @@ function signed(req: IncomingMessage, body: string, signingSecret: string): bool
   if (typeof signature !== 'string' || !Number.isFinite(timestamp)) return false;
   // Slack's ssl_check is unsigned; Bolt answers it (and strips anything smuggled with it).
   if (isSslCheck(req, body)) return true;
-  return isValidSlackRequest({
-    signingSecret,
-    body,
-    headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
-  });
+  return isSignedBySlack(signingSecret, timestamp, body, signature);
 }
 
 function isSslCheck(req: IncomingMessage, body: string): boolean {
   return (
-    contentType(req) === 'application/x-www-form-urlencoded' && parseQuery(body).ssl_check === '1'
+    contentType(req) === 'application/x-www-form-urlencoded' &&
+    // The full parse only for a body that may be one (it is a second parse of every payload).
+    /(?:^|&)ssl_check=/.test(body) &&
+    parseQuery(body).ssl_check === '1'
   );
 }
 

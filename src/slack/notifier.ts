@@ -3,10 +3,20 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
-import type { OnboardingRecord } from '../onboarding/model.ts';
+import type { OnboardingRecord, OutboxLine } from '../onboarding/model.ts';
+import type { RecordStore } from '../onboarding/ports.ts';
 import type { Seal } from './binding.ts';
 import { approvalMessage } from './views/approval.ts';
 import { auditLine, resultBlocks, resultText, resultView } from './views/onboard.ts';
+
+/** Slack errors worth trying again later; any other error code is a refusal. */
+const TRANSIENT_SLACK_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
 
 /** Slack Web API errors that mean the bot's setup needs fixing, with the fix. */
 export const SLACK_FIXES: Record<string, string> = {
@@ -17,6 +27,8 @@ export const SLACK_FIXES: Record<string, string> = {
   invalid_auth: 'check SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token)',
   not_authed: 'SLACK_BOT_TOKEN is missing',
 };
+
+export type Outbox = Pick<RecordStore, 'addToOutbox' | 'outboxChannels' | 'drainOutbox'>;
 
 export function slackErrorCode(error: unknown): string | undefined {
   return (error as { data?: { error?: string } }).data?.error;
@@ -36,6 +48,7 @@ export class Notifier {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly auditChannel: string | undefined;
+  private readonly outbox: Outbox;
 
   constructor(options: {
     client: WebClient;
@@ -46,6 +59,8 @@ export class Notifier {
     logger: Logger;
     clock: Clock;
     auditChannel: string | undefined;
+    /** Where audit lines wait until they are posted (the store). */
+    outbox: Outbox;
   }) {
     this.client = options.client;
     this.remember = options.remember;
@@ -54,6 +69,7 @@ export class Notifier {
     this.log = options.logger;
     this.clock = options.clock;
     this.auditChannel = options.auditChannel;
+    this.outbox = options.outbox;
   }
 
   /** The outcome of an onboarding: modal, DM (kept up to date later), audit line. */
@@ -132,59 +148,137 @@ export class Notifier {
   }
 
   /**
-   * One line in DIGEST_CHANNEL, when configured. It never holds the caller:
-   * lines wait in a per-channel outbox, and what accumulates while a post is
-   * paced goes out together in the next one, in order.
+   * One line in DIGEST_CHANNEL, when configured. Recorded in the channel's
+   * outbox (durable when this resolves) and posted from there: it never waits
+   * for Slack's pace, what accumulates goes out together in the next post, in
+   * order, and a line not posted before a stop or a crash is posted after the
+   * next start (at least once: a crash during its post may post it twice).
    */
-  audit(text: string): Promise<void> {
-    if (!this.auditChannel) return Promise.resolve();
+  async audit(text: string): Promise<void> {
+    if (!this.auditChannel) return;
     const channel = this.auditChannel;
-    const queue = this.outbox.get(channel) ?? [];
-    queue.push(text);
-    this.outbox.set(channel, queue);
-    if (!this.draining.has(channel)) {
-      const run = this.drain(channel).finally(() => this.draining.delete(channel));
-      this.draining.set(channel, run);
+    try {
+      await this.outbox.addToOutbox(channel, text);
+    } catch (error) {
+      this.warn('could not record an audit line', error);
+      return;
     }
-    return Promise.resolve();
+    this.queued += 1;
+    this.kick(channel);
   }
 
-  private readonly outbox = new Map<string, string[]>();
-  private readonly draining = new Map<string, Promise<void>>();
   /** Lines per post: Slack's text limit is far above this, a reader's patience is not. */
   private static readonly BATCH = 20;
+  /** After Slack or the store failed: how long until the outbox is tried again. */
+  retryMs = 5_000;
+  private readonly draining = new Map<string, Promise<void>>();
+  /** Channels that got a line while being drained: drained once more after. */
+  private readonly again = new Set<string>();
+  private queued = 0;
+  private sweep: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  /**
+   * Posts what earlier runs (or a replica that stopped) left in the outboxes,
+   * then looks again every 30 s, so no line waits for the next audit.
+   */
+  start(): void {
+    const look = () =>
+      this.outbox.outboxChannels().then(
+        (channels) => {
+          for (const channel of channels) this.kick(channel);
+        },
+        (error: unknown) => this.warn('could not read the outbox', error),
+      );
+    void look();
+    this.sweep = setInterval(look, 30_000);
+    this.sweep.unref();
+  }
+
+  private kick(channel: string): void {
+    if (this.stopped) return;
+    if (this.draining.has(channel)) {
+      this.again.add(channel);
+      return;
+    }
+    const run = this.drain(channel).finally(() => {
+      this.draining.delete(channel);
+      if (this.again.delete(channel)) this.kick(channel);
+    });
+    this.draining.set(channel, run);
+  }
 
   private async drain(channel: string): Promise<void> {
-    const queue = this.outbox.get(channel)!;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, Notifier.BATCH);
-      await this.post(channel, batch.join('\n')).catch(() => undefined);
+    for (;;) {
+      let posted: number;
+      try {
+        posted = await this.outbox.drainOutbox(channel, Notifier.BATCH, (lines) =>
+          this.postLines(channel, lines),
+        );
+      } catch {
+        // Not posted (Slack or the store did not answer; post() logged it): the lines stay.
+        if (!this.stopped) setTimeout(() => this.kick(channel), this.retryMs).unref();
+        return;
+      }
+      // 0: empty, or another replica is draining this channel (it takes the rest too).
+      if (posted === 0) return;
+      this.queued = Math.max(0, this.queued - posted);
     }
   }
 
-  /** Audit lines waiting in the outbox (all channels), for the queue metrics. */
-  get outboxDepth(): number {
-    let lines = 0;
-    for (const queue of this.outbox.values()) lines += queue.length;
-    return lines;
+  private async postLines(channel: string, lines: readonly OutboxLine[]): Promise<void> {
+    try {
+      await this.post(channel, lines.map((l) => l.text).join('\n'));
+    } catch (error) {
+      // Slack refused them for good (not_in_channel, invalid_auth, …; logged with the fix):
+      // dropped, or they would block every later line. Anything else is tried again.
+      const code = slackErrorCode(error);
+      if (code && !TRANSIENT_SLACK_ERRORS.has(code)) return;
+      throw error;
+    }
   }
 
-  /** Waits (up to `timeoutMs`) until every queued audit line is posted; how many remain. */
+  /** Audit lines this process queued and has not seen posted yet, for the queue metrics. */
+  get outboxDepth(): number {
+    return this.queued;
+  }
+
+  /** Waits (up to `timeoutMs`) for the posts under way; resolves with how many lines this process queued that are unposted. */
   async flush(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.draining.values()]),
+      (async () => {
+        while (this.draining.size > 0) await Promise.allSettled([...this.draining.values()]);
+      })(),
       new Promise((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
       }),
     ]);
     clearTimeout(timer);
-    return [...this.outbox.values()].reduce((n, q) => n + q.length, 0);
+    return this.queued;
   }
+
+  /**
+   * At shutdown: no new drains, the posts under way get up to `timeoutMs`, and
+   * a post still waiting for its slot after that is given up (its lines stay
+   * in the outbox for the next start, or another replica). Resolves with how
+   * many lines this process queued that are unposted.
+   */
+  async stop(timeoutMs: number): Promise<number> {
+    this.stopped = true;
+    clearInterval(this.sweep);
+    const unposted = await this.flush(timeoutMs);
+    this.halted = true;
+    return unposted;
+  }
+
+  private halted = false;
 
   async post(channel: string, text: string, blocks?: KnownBlock[]): Promise<string | undefined> {
     const release = await this.pace(channel);
     try {
+      // A post still waiting for its slot when the stop gave up on it: its lines stay queued.
+      if (this.halted) throw new Error('the bot stopped before this post');
       const result = await this.client.chat.postMessage({
         channel,
         text,

@@ -68,7 +68,9 @@ export async function readLowdb(file: string): Promise<LowdbContents> {
       else if (entry.t === 'job') jobs[entry.name] = entry.run;
       else if (entry.t === 'drift') drift = entry.items;
       else if (entry.t === 'cohort') cohorts[entry.run.id] = entry.run;
-      else for (const id of entry.ids) live.delete(id);
+      else if (entry.t === 'archived') for (const id of entry.ids) live.delete(id);
+      // Outbox lines are not copied (a second import would post them twice): a clean stop of the
+      // lowdb bot posts them, and they stay in its file otherwise.
     }
     const { records, bad } = await readArchive(archiveFileFor(file));
     const archived = [...records.values()].filter((r) => !live.has(r.id));

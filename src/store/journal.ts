@@ -2,7 +2,12 @@ import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { CohortRunSchema } from '../onboarding/cohort/model.ts';
-import { DriftItemSchema, JobRunSchema, OnboardingRecordSchema } from '../onboarding/model.ts';
+import {
+  DriftItemSchema,
+  JobRunSchema,
+  OnboardingRecordSchema,
+  OutboxLineSchema,
+} from '../onboarding/model.ts';
 
 /**
  * An append-only journal beside the lowdb snapshot. Every change appends one
@@ -22,6 +27,8 @@ export const JournalEntrySchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('drift'), items: z.array(DriftItemSchema) }),
   z.object({ t: z.literal('archived'), ids: z.array(z.string()) }),
   z.object({ t: z.literal('cohort'), run: CohortRunSchema }),
+  z.object({ t: z.literal('outbox'), channel: z.string(), line: OutboxLineSchema }),
+  z.object({ t: z.literal('outbox-done'), channel: z.string(), upTo: z.number().int() }),
 ]);
 export type JournalEntry = z.infer<typeof JournalEntrySchema>;
 

@@ -1,5 +1,6 @@
 import { type OnboardingRecord, type OnboardingState, STATES } from '../onboarding/model.ts';
 import { isOpen } from '../onboarding/policy.ts';
+import { deepFreeze } from './plain.ts';
 
 /** What the indexes and the archive need of a record, known without parsing it. */
 export type RecordMeta = {
@@ -38,21 +39,6 @@ export const metaOf = (r: OnboardingRecord): RecordMeta => ({
   email: r.person.email,
   updatedAt: r.updatedAt,
 });
-
-/** Frozen all the way down: the store hands out its own objects, which nothing may change. */
-export function deepFreeze<T>(value: T): T {
-  const object = value as Record<string, unknown>;
-  Object.freeze(object);
-  if (Array.isArray(object)) {
-    for (const child of object) if (typeof child === 'object' && child !== null) deepFreeze(child);
-    return value;
-  }
-  for (const key in object) {
-    const child = object[key];
-    if (typeof child === 'object' && child !== null && !Object.isFrozen(child)) deepFreeze(child);
-  }
-  return value;
-}
 
 const NONE: readonly string[] = [];
 

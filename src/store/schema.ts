@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { CohortRunSchema } from '../onboarding/cohort/model.ts';
-import { DriftItemSchema, JobRunSchema, OnboardingRecordSchema } from '../onboarding/model.ts';
+import {
+  DriftItemSchema,
+  JobRunSchema,
+  OnboardingRecordSchema,
+  OutboxLineSchema,
+} from '../onboarding/model.ts';
 import { StoreCorruptError } from './errors.ts';
 
 /** The data file's own shape: the store's business, not the domain's. */
@@ -12,6 +17,8 @@ export const DatabaseSchema = z.object({
   drift: z.array(DriftItemSchema).default([]),
   /** Cohort runs (CSV uploads) by id. */
   cohorts: z.record(z.string(), CohortRunSchema).default({}),
+  /** Audit lines not posted yet, per channel, oldest first. */
+  outbox: z.record(z.string(), z.array(OutboxLineSchema)).default({}),
 });
 export type Database = z.infer<typeof DatabaseSchema>;
 
@@ -21,6 +28,7 @@ export const emptyDatabase = (): Database => ({
   jobs: {},
   drift: [],
   cohorts: {},
+  outbox: {},
 });
 
 /** The data file's content, validated; a file of another shape stops the start, untouched. */

@@ -6,11 +6,12 @@ import type { Adapter } from 'lowdb';
 import { STATES } from '../onboarding/model.ts';
 import { StoreCorruptError } from './errors.ts';
 import type { RecordMeta, Row } from './live-set.ts';
-import { deepFreeze, metaOf } from './live-set.ts';
+import { metaOf } from './live-set.ts';
+import { deepFreeze } from './plain.ts';
 import { type Database, validDatabase } from './schema.ts';
 
 /** What the data file holds beside the records. */
-export type SideData = Pick<Database, 'jobs' | 'drift' | 'cohorts'>;
+export type SideData = Pick<Database, 'jobs' | 'drift' | 'cohorts' | 'outbox'>;
 
 /** The lowdb data of the store: side state and the records' rows, in order. */
 export type Snapshot = { side: SideData; rows: readonly Row[] };
@@ -56,7 +57,8 @@ export class SnapshotFile implements Adapter<Snapshot> {
     if (trusted) return trusted;
     const data = validDatabase(this.file, parseJson(this.file, bytes.toString('utf8')));
     const rows = data.onboardings.map((r) => ({ meta: metaOf(r), record: deepFreeze(r) }));
-    return { side: { jobs: data.jobs, drift: data.drift, cohorts: data.cohorts }, rows };
+    const { jobs, drift, cohorts, outbox } = data;
+    return { side: { jobs, drift, cohorts, outbox }, rows };
   }
 
   /** The snapshot from the index, or undefined when the index does not vouch for these bytes. */
@@ -79,7 +81,12 @@ export class SnapshotFile implements Adapter<Snapshot> {
       const meta: RecordMeta = { id, submissionKey, state, login, email, updatedAt };
       rows.push({ meta, raw: { buf: bytes, start, end } });
     }
-    const side = { jobs: head.jobs ?? {}, drift: head.drift ?? [], cohorts: head.cohorts ?? {} };
+    const side = {
+      jobs: head.jobs ?? {},
+      drift: head.drift ?? [],
+      cohorts: head.cohorts ?? {},
+      outbox: head.outbox ?? {},
+    };
     return { side: deepFreeze(side), rows };
   }
 

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { Low } from 'lowdb';
 import { errorFields, type Logger } from '../log.ts';
 import type { CohortRun } from '../onboarding/cohort/model.ts';
-import type { DriftItem, JobRun, OnboardingRecord, OnboardingState } from '../onboarding/model.ts';
+import type {
+  DriftItem,
+  JobRun,
+  OnboardingRecord,
+  OnboardingState,
+  OutboxLine,
+} from '../onboarding/model.ts';
 import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
 import { archiveFileFor, archiveInBatches, findIdInArchive, findInArchive } from './archive.ts';
@@ -15,6 +21,7 @@ import {
 import { JournalCorruptError, type JournalEntry, JournalWriter, loadJournal } from './journal.ts';
 import { LiveSet } from './live-set.ts';
 import { acquireLock } from './lock.ts';
+import { copyPlain } from './plain.ts';
 import { emptyDatabase } from './schema.ts';
 import { SideState } from './side-state.ts';
 import { type Snapshot, SnapshotFile } from './snapshot-file.ts';
@@ -183,7 +190,7 @@ export class Store implements RecordStore {
       return { record: existing, created: false };
     }
     if (this.live.has(record.id)) throw new Error(`record ${record.id} exists already`);
-    const stored = this.live.put(structuredClone(record));
+    const stored = this.live.put(copyPlain(record));
     await this.persist({ t: 'record', record: stored });
     return { record: stored, created: true };
   }
@@ -196,7 +203,7 @@ export class Store implements RecordStore {
     this.assertOpen();
     const current = this.live.get(id);
     if (!current) throw new RecordNotFoundError(`no live onboarding record ${id}`);
-    const draft = structuredClone(current) as OnboardingRecord;
+    const draft = copyPlain(current) as OnboardingRecord;
     const result: unknown = change(draft);
     if (result instanceof Promise) throw new TypeError('a store change must be synchronous');
     if (draft.id !== id) throw new Error(`a change may not alter the record id (${id})`);
@@ -211,7 +218,7 @@ export class Store implements RecordStore {
   }
 
   setJobRun(name: string, run: JobRun): Promise<void> {
-    return this.change({ t: 'job', name, run: structuredClone(run) });
+    return this.change({ t: 'job', name, run: copyPlain(run) });
   }
 
   /** One process owns the file: the notifier's own lanes keep the pace. */
@@ -230,7 +237,7 @@ export class Store implements RecordStore {
   }
 
   saveCohortRun(run: CohortRun): Promise<void> {
-    return this.change({ t: 'cohort', run: structuredClone(run) });
+    return this.change({ t: 'cohort', run: copyPlain(run) });
   }
 
   async runningCohorts(): Promise<readonly CohortRun[]> {
@@ -244,8 +251,36 @@ export class Store implements RecordStore {
   }
 
   setDrift(items: DriftItem[]): Promise<void> {
-    return this.change({ t: 'drift', items: structuredClone(items) });
+    return this.change({ t: 'drift', items: copyPlain(items) });
   }
+
+  async addToOutbox(channel: string, text: string): Promise<void> {
+    await this.change({ t: 'outbox', channel, line: { seq: this.side.nextOutboxSeq(), text } });
+  }
+
+  async outboxChannels(): Promise<readonly string[]> {
+    return [...this.side.outbox.keys()];
+  }
+
+  /** One process owns the file: an in-memory flag per channel is the whole exclusion. */
+  async drainOutbox(
+    channel: string,
+    limit: number,
+    post: (lines: readonly OutboxLine[]) => Promise<void>,
+  ): Promise<number> {
+    const lines = (this.side.outbox.get(channel) ?? []).slice(0, limit);
+    if (lines.length === 0 || this.draining.has(channel)) return 0;
+    this.draining.add(channel);
+    try {
+      await post(lines);
+      await this.change({ t: 'outbox-done', channel, upTo: lines.at(-1)!.seq });
+      return lines.length;
+    } finally {
+      this.draining.delete(channel);
+    }
+  }
+
+  private readonly draining = new Set<string>();
 
   /** A change of side state: applied, then durable when it resolves. */
   private async change(entry: JournalEntry): Promise<void> {

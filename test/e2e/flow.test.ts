@@ -302,6 +302,36 @@ describe('restart', () => {
   });
 });
 
+describe('the audit outbox', () => {
+  test('a line still waiting for its slot at a stop is posted after the restart, once and in order', async () => {
+    // One post per minute in the audit channel: the second line must wait for the next slot.
+    h = await startHarness({}, { postIntervalMs: 60_000 });
+    const world = h.world;
+    const audit = () =>
+      world.slack
+        .messagesIn(SANDBOX.digestChannel)
+        .filter((m) => (m.text ?? '').includes('onboarded'));
+    await submit({ login: 'ada.first' });
+    await finished('ada.first');
+    await eventually(() => audit().length === 1);
+    await submit({ login: 'ada.second', email: 'ada.second@example.com' });
+    await finished('ada.second');
+    expect(await h.bot.store.outboxChannels()).toEqual([SANDBOX.digestChannel]);
+    await h.bot.stop(300);
+    expect(audit()).toHaveLength(1);
+
+    const second = await startHarness({}, { world, dataFile: world.env.DATA_FILE! });
+    cleanups.push(() => second.close());
+    await eventually(() => audit().length === 2);
+    expect(audit()[1]!.text).toContain('ada.second');
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = audit().flatMap((m) => (m.text ?? '').split('\n'));
+    expect(lines.filter((l) => l.includes('ada.second'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('ada.first'))).toHaveLength(1);
+    expect(await second.bot.store.outboxChannels()).toEqual([]);
+  });
+});
+
 describe('/onboard subcommands', () => {
   /** Sends a command and returns the body posted to its response_url. */
   async function ask(text: string) {

@@ -312,6 +312,54 @@ export function describeRecordStoreContract(
       }
     });
 
+    test('the outbox keeps lines per channel in order; a failed post leaves them; one drain at a time', async () => {
+      const store = await fresh();
+      expect(await store.outboxChannels()).toEqual([]);
+      for (const text of ['a1', 'a2', 'a3']) await store.addToOutbox('CA', text);
+      await store.addToOutbox('CB', 'b1');
+      expect([...(await store.outboxChannels())].sort()).toEqual(['CA', 'CB']);
+      const texts = (lines: readonly { text: string }[]) => lines.map((l) => l.text);
+
+      // A post that throws: nothing is removed, the error reaches the caller.
+      await expect(
+        store.drainOutbox('CA', 2, async () => {
+          throw new Error('slack is down');
+        }),
+      ).rejects.toThrow('slack is down');
+
+      // While one drain posts, a second one on the channel takes nothing (it would reorder).
+      const seen: string[][] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const first = store.drainOutbox('CA', 2, async (lines) => {
+        seen.push(texts(lines));
+        await held;
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await store.drainOutbox('CA', 2, async (lines) => void seen.push(texts(lines)))).toBe(
+        0,
+      );
+      release();
+      expect(await first).toBe(2);
+      expect(await store.drainOutbox('CA', 2, async (lines) => void seen.push(texts(lines)))).toBe(
+        1,
+      );
+      expect(seen).toEqual([['a1', 'a2'], ['a3']]);
+      expect(await store.drainOutbox('CA', 2, async () => undefined)).toBe(0);
+      expect(await store.outboxChannels()).toEqual(['CB']);
+
+      // What is left survives a restart.
+      if (!reopen) return;
+      await store.addToOutbox('CB', 'b2');
+      stores.splice(stores.indexOf(store), 1);
+      const next = await again(store);
+      const after: string[] = [];
+      expect(await next.drainOutbox('CB', 20, async (l) => void after.push(...texts(l)))).toBe(2);
+      expect(after).toEqual(['b1', 'b2']);
+    });
+
     test('flush resolves; writes after close are refused', async () => {
       const store = await open();
       await store.insert(makeRecord());

@@ -185,4 +185,19 @@ CREATE INDEX cohort_runs_running_idx ON cohort_runs (created_at) WHERE state = '
 ALTER TABLE onboardings ADD COLUMN version bigint NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 9,
+    name: 'outbox',
+    sql: `
+-- Audit lines not posted yet, per channel, in order: what a replica queued is posted even if
+-- it stops or dies first (by whichever replica drains the channel next).
+CREATE TABLE outbox (
+  seq bigserial PRIMARY KEY,
+  channel text NOT NULL,
+  text text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX outbox_channel_seq_idx ON outbox (channel, seq);
+`,
+  },
 ];

@@ -6,9 +6,10 @@ import {
   DriftItemSchema,
   type JobRun,
   JobRunSchema,
+  type OutboxLine,
 } from '../../onboarding/model.ts';
 
-/** The small tables beside the records: job runs and slots, channel pace, drift, cohort runs. */
+/** The small tables beside the records: job runs and slots, channel pace, drift, cohort runs, the outbox. */
 
 export async function jobRun(pool: pg.Pool, name: string): Promise<JobRun> {
   const { rows } = await pool.query<{ run: unknown }>('SELECT run FROM job_runs WHERE name = $1', [
@@ -84,4 +85,44 @@ export async function runningCohorts(pool: pg.Pool): Promise<CohortRun[]> {
     "SELECT run FROM cohort_runs WHERE state = 'running' ORDER BY created_at",
   );
   return rows.map((row) => CohortRunSchema.parse(row.run));
+}
+
+export async function addToOutbox(pool: pg.Pool, channel: string, text: string): Promise<void> {
+  await pool.query('INSERT INTO outbox (channel, text) VALUES ($1, $2)', [channel, text]);
+}
+
+export async function outboxChannels(pool: pg.Pool): Promise<readonly string[]> {
+  const { rows } = await pool.query<{ channel: string }>('SELECT DISTINCT channel FROM outbox');
+  return rows.map((r) => r.channel);
+}
+
+/**
+ * Within one transaction: the channel's drain lock (a transaction-scoped
+ * advisory lock; 0 when another replica holds it), the oldest lines, `post`,
+ * then their deletion. A `post` that throws, or a replica that dies meanwhile,
+ * rolls back: the lines stay for the next drain.
+ */
+export async function drainOutbox(
+  client: pg.PoolClient,
+  channel: string,
+  limit: number,
+  post: (lines: readonly OutboxLine[]) => Promise<void>,
+): Promise<number> {
+  const { rows: lock } = await client.query<{ locked: boolean }>(
+    "SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1)) AS locked",
+    [channel],
+  );
+  if (!lock[0]?.locked) return 0;
+  const { rows } = await client.query<{ seq: string; text: string }>(
+    'SELECT seq, text FROM outbox WHERE channel = $1 ORDER BY seq LIMIT $2',
+    [channel, limit],
+  );
+  if (rows.length === 0) return 0;
+  const lines = rows.map((r) => ({ seq: Number(r.seq), text: r.text }));
+  await post(lines);
+  await client.query('DELETE FROM outbox WHERE channel = $1 AND seq <= $2', [
+    channel,
+    lines.at(-1)!.seq,
+  ]);
+  return lines.length;
 }

@@ -6,6 +6,7 @@ import {
   type JobRun,
   type OnboardingRecord,
   type OnboardingState,
+  type OutboxLine,
   STATES,
 } from '../../onboarding/model.ts';
 import { ARCHIVABLE_STATES, OPEN_STATES } from '../../onboarding/policy.ts';
@@ -232,6 +233,36 @@ export class PostgresStore implements RecordStore {
 
   setDrift(items: DriftItem[]): Promise<void> {
     return this.run(() => side.setDrift(this.pool, items));
+  }
+
+  addToOutbox(channel: string, text: string): Promise<void> {
+    return this.run(() => side.addToOutbox(this.pool, channel, text));
+  }
+
+  outboxChannels(): Promise<readonly string[]> {
+    return this.run(() => side.outboxChannels(this.pool));
+  }
+
+  drainOutbox(
+    channel: string,
+    limit: number,
+    post: (lines: readonly OutboxLine[]) => Promise<void>,
+  ): Promise<number> {
+    // A failed post (Slack, not the database) must not count as a database outage.
+    let failure: { error: unknown } | undefined;
+    const guarded = async (lines: readonly OutboxLine[]) => {
+      try {
+        await post(lines);
+      } catch (error) {
+        failure = { error };
+        throw new Error('the post failed; the lines stay in the outbox');
+      }
+    };
+    return this.run(() =>
+      this.transaction((client) => side.drainOutbox(client, channel, limit, guarded)),
+    ).catch((error: unknown) => {
+      throw failure ? failure.error : error;
+    });
   }
 
   archiveClosed(before: Date): Promise<number> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { OnboardingRecord } from '../../onboarding/model.ts';
+import { copyPlain } from '../plain.ts';
 import { RecordNotFoundError } from '../store.ts';
 import { constraintOf, DuplicateOpenRecordError } from './errors.ts';
 import { OPEN_LOGIN_INDEX } from './migrations.ts';
@@ -111,7 +112,7 @@ function applied(
   change: (draft: OnboardingRecord) => void,
   now: Date,
 ): OnboardingRecord {
-  const draft = structuredClone(record);
+  const draft = copyPlain(record);
   const result: unknown = change(draft);
   if (result instanceof Promise) throw new TypeError('a store change must be synchronous');
   if (draft.id !== id) throw new Error(`a change may not alter the record id (${id})`);

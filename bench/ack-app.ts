@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { startBot } from '../src/bot.ts';
 import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger, type LogLevel } from '../src/log.ts';
 
 /**
  * Child process for bench/ack.ts: runs either the real bot or a bare Bolt app
@@ -42,7 +42,8 @@ let port: number;
 if (mode === 'bot') {
   const bot = await startBot(loadConfig(process.env), {
     schedule: false,
-    logger: createLogger('error'),
+    // LOG_LEVEL: 'error' unless BENCH_LOG_LEVEL asks for more (bench/procs.ts), when looking into a run.
+    logger: createLogger((process.env.LOG_LEVEL ?? 'error') as LogLevel),
   });
   port = bot.port!;
   // As main.ts does: a graceful stop, then exit (so --cpu-prof can write its profile).

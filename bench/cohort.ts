@@ -36,14 +36,20 @@ export async function run(): Promise<Row[]> {
     await sender.command('bulk');
     const [viewId] = await sender.takeModals(61).then((ids) => ids.slice(-1));
     const state = await sim.request('uploadCsv', { userId: 'U0ADMIN01', csv: csv() });
-    await sender.submits([viewId!], () => ({
+    const [uploaded] = await sender.submits([viewId!], () => ({
       cohort_file: { cohort_file_input: state as Record<string, unknown> },
       cohort_text: { cohort_text_input: { type: 'plain_text_input', value: null } },
     }));
-    await sim.request('viewIs', { viewId, callbackId: 'cohort_confirm', timeoutMs: 60_000 });
+    // The file is read after the ack, behind a pushed view that the preview then replaces.
+    const externalId = (uploaded?.body as { view?: { external_id?: string } })?.view?.external_id;
+    const confirmId = await sim.request<string>('viewIs', {
+      externalId,
+      callbackId: 'cohort_confirm',
+      timeoutMs: 60_000,
+    });
     await sim.request('forget');
     const started = performance.now();
-    await sender.submits([viewId!], () => ({}));
+    await sender.submits([confirmId], () => ({}));
 
     const during: number[] = [];
     let done = false;

@@ -177,7 +177,7 @@ export async function spawnApp(
   // The bot runs with the flags `npm start` gives it (package.json), the bare app with none.
   const flags = mode === 'bot' ? BOT_NODE_FLAGS : [];
   const child = fork(here('./ack-app.ts'), [mode], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
+    env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' },
     // BENCH_BOT_ARGV: extra Node flags for the bot (e.g. --cpu-prof) when looking into a figure.
     execArgv: [
       ...process.execArgv,

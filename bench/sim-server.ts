@@ -111,11 +111,14 @@ const ops: Record<string, (r: Request) => unknown> = {
   },
   uploadCsv: ({ userId, csv }) =>
     slack.uploadUserFile(userId as string, 'cohort.csv', csv as string),
-  viewIs: ({ viewId, callbackId, timeoutMs }) =>
+  // The view (by id, or by external_id for a pushed one) once it shows `callbackId`: its id.
+  viewIs: ({ viewId, externalId, callbackId, timeoutMs }) =>
     until(
       () => {
-        const view = slack.views.find((v) => v.id === viewId);
-        return view?.view.callback_id === callbackId ? true : undefined;
+        const view = slack.views.find((v) =>
+          externalId ? v.externalId === externalId : v.id === viewId,
+        );
+        return view && view.view.callback_id === callbackId ? view.id : undefined;
       },
       (timeoutMs as number | undefined) ?? 15_000,
       `view ${callbackId}`,

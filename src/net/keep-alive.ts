@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { lightFetch } from './light-fetch.ts';
 
 /**
  * Connection reuse for every outgoing HTTP call (the upstream APIs through ky,
@@ -48,7 +49,10 @@ export function sharedAgent(): Agent {
   return shared;
 }
 
-/** `fetch` through `dispatcher` (default: the shared pool), for clients that take a fetch function. */
+/**
+ * A `fetch` through `dispatcher` (default: the shared pool), for clients that take a fetch
+ * function; on undici's `request` for the small bodies the bot sends (light-fetch.ts).
+ */
 export function keepAliveFetch(dispatcher: Agent = sharedAgent()): typeof fetch {
-  return (input, init) => fetch(input, { ...init, dispatcher });
+  return lightFetch(dispatcher);
 }

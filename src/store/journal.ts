@@ -221,18 +221,24 @@ export class JournalWriter {
 }
 
 /** Appends whole lines to `path` and fsyncs; the handle is closed on every path. */
-export async function appendDurably(path: string, data: string | Buffer): Promise<void> {
+/** Appends `data` and fsyncs it; resolves with the file offset where `data` begins. */
+export async function appendDurably(path: string, data: string | Buffer): Promise<number> {
   const handle = await open(path, 'a+');
   try {
     const { size } = await handle.stat();
+    let offset = size;
     if (size > 0) {
       // A torn last line (a crash mid-append) must not swallow the first new one.
       const last = Buffer.alloc(1);
       await handle.read(last, 0, 1, size - 1);
-      if (last[0] !== NEWLINE) await handle.writeFile('\n');
+      if (last[0] !== NEWLINE) {
+        await handle.writeFile('\n');
+        offset += 1;
+      }
     }
     await handle.writeFile(data);
     await handle.datasync();
+    return offset;
   } finally {
     await handle.close();
   }

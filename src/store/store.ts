@@ -11,7 +11,8 @@ import type {
 } from '../onboarding/model.ts';
 import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
-import { archiveFileFor, archiveInBatches, findIdInArchive, findInArchive } from './archive.ts';
+import { archiveFileFor, archiveInBatches } from './archive.ts';
+import { ArchiveIndex } from './archive-index.ts';
 import {
   RecordNotFoundError,
   StoreClosedError,
@@ -52,6 +53,7 @@ export class Store implements RecordStore {
   readonly shared = false;
   readonly file: string;
   readonly archiveFile: string;
+  private readonly archive: ArchiveIndex;
   private readonly low: Low<Snapshot>;
   private readonly adapter: SnapshotFile;
   private readonly releaseLock: () => void;
@@ -80,6 +82,7 @@ export class Store implements RecordStore {
   ) {
     this.file = file;
     this.archiveFile = archiveFileFor(file);
+    this.archive = new ArchiveIndex(this.archiveFile);
     this.adapter = adapter;
     this.low = low;
     this.releaseLock = releaseLock;
@@ -154,12 +157,12 @@ export class Store implements RecordStore {
   async findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined> {
     const live = this.live.findContact(query);
     if (live) return live;
-    return findInArchive(this.archiveFile, query.trim().toLowerCase(), (id) => this.live.has(id));
+    return this.archive.find(query.trim().toLowerCase(), (id) => this.live.has(id));
   }
 
   /** Back in the live set by a journal entry: a live record always wins over its archived lines. */
   async restoreArchived(id: string): Promise<OnboardingRecord | undefined> {
-    const archived = this.live.has(id) ? undefined : await findIdInArchive(this.archiveFile, id);
+    const archived = this.live.has(id) ? undefined : await this.archive.findId(id);
     return archived && !this.live.has(id)
       ? (await this.insert(archived)).record
       : this.live.get(id);
@@ -306,7 +309,7 @@ export class Store implements RecordStore {
     const due = this.live
       .idsWhere((m) => ARCHIVABLE_STATES.includes(m.state) && Date.parse(m.updatedAt) < cutoff)
       .map((id) => this.live.get(id)!);
-    return archiveInBatches(this.archiveFile, due, ARCHIVE_BATCH, async (batch) => {
+    return archiveInBatches(this.archive, due, ARCHIVE_BATCH, async (batch) => {
       // A record changed meanwhile stays live; its archived line is an older copy, ignored.
       const ids = batch.filter((r) => this.live.get(r.id) === r).map((r) => r.id);
       if (ids.length === 0) return 0;

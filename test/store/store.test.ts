@@ -11,6 +11,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { OnboardingRecord } from '../../src/onboarding/model.ts';
+import { archiveFileFor } from '../../src/store/archive.ts';
 import { StoreLockedError } from '../../src/store/lock.ts';
 import {
   Store,
@@ -329,13 +330,15 @@ describe('Store archive', () => {
 
   test('bad archive lines are skipped; the newest archived match wins', async () => {
     const file = tempDataFile();
-    const store = await openStore(file);
     const older = makeRecord({ state: 'accepted', createdAt: '2026-01-01T00:00:00.000Z' });
     const newer = makeRecord({ state: 'revoked', person: older.person });
+    const bad = { id: 'x', person: older.person, createdAt: '2026-12-01T00:00:00.000Z' };
+    // As an earlier run (and a crash) left it; the store reads it when it opens.
     writeFileSync(
-      store.archiveFile,
-      `${jsonl(newer)}{"id": torn\n${jsonl({ id: 'x', person: older.person })}${jsonl(older)}{"id":"y`,
+      archiveFileFor(file),
+      `${jsonl(newer)}{"id": torn\n${jsonl(bad)}${jsonl(older)}{"id":"y`,
     );
+    const store = await openStore(file);
     expect((await store.findByEmailOrLogin(older.person.email))?.id).toBe(newer.id);
     expect(await store.findByEmailOrLogin('unknown@example.com')).toBeUndefined();
     // The archive ends in a torn line: the next append still starts on a line of its own.
@@ -357,6 +360,29 @@ describe('Store archive', () => {
     expect(await archiving).toBe(0);
     expect((await store.get(r.id))?.state).toBe('pending');
     expect((await store.findByEmailOrLogin(r.person.email))?.state).toBe('pending');
+  });
+});
+
+describe('archive index', () => {
+  test('lines there at open and lines archived since are found; the last line for an id wins', async () => {
+    const file = tempDataFile();
+    const archive = archiveFileFor(file);
+    const old = makeRecord({ state: 'accepted' });
+    const newer = { ...old, state: 'revoked' as const, note: 'second line' };
+    const other = makeRecord({ state: 'expired' });
+    // Written before the store opens (an earlier run's archive), with a torn last line.
+    writeFileSync(archive, `${JSON.stringify(old)}\n${JSON.stringify(newer)}\n{"id":"torn`);
+    const store = await openStore(file);
+    expect(await store.findByEmailOrLogin(old.person.login.toUpperCase())).toEqual(newer);
+    // Archived now, after the torn line: the index learns where it went.
+    await store.insert({ ...other, updatedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await store.archiveClosed(NOW)).toBe(1);
+    expect(await store.findByEmailOrLogin(other.person.email)).toEqual({
+      ...other,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect((await store.restoreArchived(old.id))?.note).toBe('second line');
+    expect(await store.findByEmailOrLogin('nobody@example.com')).toBeUndefined();
   });
 });
 

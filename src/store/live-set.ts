@@ -181,14 +181,17 @@ export class LiveSet {
   }
 
   /**
-   * After a snapshot: the rows unchanged since they were captured point at
-   * their line in the new file's bytes, so the next snapshot copies them
-   * instead of serialising them, and the old file's buffer can go.
+   * After a snapshot: a row serialised for it and unchanged since keeps its
+   * line, so the next snapshot copies it instead of serialising it again.
+   * (Rows copied as bytes already have theirs; a file's buffer is let go once
+   * no row points into it.)
    */
-  rebase(rows: readonly CapturedRow[], buf: Buffer, spans: Float64Array): void {
+  rebase(rows: readonly CapturedRow[], lines: readonly (Buffer | undefined)[]): void {
     rows.forEach(({ slot, raw, record }, i) => {
-      const unchanged = raw ? slot.raw === raw : slot.raw === undefined && slot.record === record;
-      if (unchanged) slot.raw = { buf, start: spans[2 * i]!, end: spans[2 * i + 1]! };
+      const line = lines[i];
+      if (line && !raw && slot.raw === undefined && slot.record === record) {
+        slot.raw = { buf: line, start: 0, end: line.length };
+      }
     });
   }
 

@@ -381,7 +381,7 @@ export class Store implements RecordStore {
       throw error;
     }
     const written = this.adapter.written;
-    if (written) this.live.rebase(rows, written.buf, written.spans);
+    if (written) this.live.rebase(rows, written.lines);
     // Failing here is harmless: the next rotation folds the journal into journal.old.
     await this.journal.dropRotated();
   }

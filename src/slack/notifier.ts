@@ -157,15 +157,20 @@ export class Notifier {
   async audit(text: string): Promise<void> {
     if (!this.auditChannel) return;
     const channel = this.auditChannel;
-    try {
-      await this.outbox.addToOutbox(channel, text);
-    } catch (error) {
-      this.warn('could not record an audit line', error);
-      return;
-    }
-    this.queued += 1;
-    this.kick(channel);
+    // Tracked from the start, so that flush() also waits for a line still being recorded.
+    const adding = this.outbox.addToOutbox(channel, text).then(
+      () => {
+        this.queued += 1;
+        this.kick(channel);
+      },
+      (error: unknown) => this.warn('could not record an audit line', error),
+    );
+    this.adding.add(adding);
+    void adding.finally(() => this.adding.delete(adding));
+    await adding;
   }
+
+  private readonly adding = new Set<Promise<void>>();
 
   /** Lines per post: Slack's text limit is far above this, a reader's patience is not. */
   private static readonly BATCH = 20;
@@ -248,7 +253,9 @@ export class Notifier {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       (async () => {
-        while (this.draining.size > 0) await Promise.allSettled([...this.draining.values()]);
+        while (this.adding.size > 0 || this.draining.size > 0) {
+          await Promise.allSettled([...this.adding, ...this.draining.values()]);
+        }
       })(),
       new Promise((resolve) => {
         timer = setTimeout(resolve, timeoutMs);

@@ -41,6 +41,8 @@ export const metaOf = (r: OnboardingRecord): RecordMeta => ({
 });
 
 const NONE: readonly string[] = [];
+/** Open records parsed per turn of the event loop after a start. */
+const WARM_SLICE = 200;
 
 /** Ids per lower-cased key; `l:` for SIP logins, `e:` for e-mails. One id is kept as a bare string. */
 class KeyIndex {
@@ -165,9 +167,17 @@ export class LiveSet {
     return ids;
   }
 
-  /** Open records not parsed yet (what a start warms in the background). */
-  unparsedOpen(): string[] {
-    return [...this.open].filter((id) => this.slots.get(id)?.record === undefined);
+  /**
+   * Parses the open records not parsed yet, a slice per turn of the event loop
+   * (until `stop()`), instead of thousands at once on the first list or digest.
+   * Closed records stay bytes until asked for.
+   */
+  async warmOpen(stop: () => boolean): Promise<void> {
+    const ids = [...this.open].filter((id) => this.slots.get(id)?.record === undefined);
+    for (let i = 0; i < ids.length && !stop(); i += WARM_SLICE) {
+      for (const id of ids.slice(i, i + WARM_SLICE)) this.get(id);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Each row as it is now, for a snapshot: taken synchronously, so consistent. */

@@ -30,9 +30,6 @@ import { type Snapshot, SnapshotFile } from './snapshot-file.ts';
 export type { StoreOptions } from './errors.ts';
 export { RecordNotFoundError, StoreClosedError, StoreCorruptError } from './errors.ts';
 
-/** Open records parsed per turn of the event loop after a start. */
-const WARM_SLICE = 200;
-
 /** Records appended to the archive per fsync. */
 const ARCHIVE_BATCH = 500;
 
@@ -120,7 +117,8 @@ export class Store implements RecordStore {
       }
       const store = new Store(file, adapter, low, release, options);
       for (const entry of entries) store.apply(entry);
-      store.warmOpen();
+      // The first digest or list after a start then finds the open records parsed.
+      void store.live.warmOpen(() => store.closed);
       // A file the store did not write is rewritten in its own form (with the index) at once,
       // so the next start need not parse and validate it again.
       if (!adapter.trusted && store.size > 0) store.compactSoon();
@@ -424,22 +422,6 @@ export class Store implements RecordStore {
         this.live.remove(entry.ids);
         break;
     }
-  }
-
-  /**
-   * Parses the open records in the background, a slice per turn of the event
-   * loop: the first digest or list after a start then finds them ready instead
-   * of parsing thousands at once. Closed records stay bytes until asked for.
-   */
-  private warmOpen(): void {
-    const ids = this.live.unparsedOpen();
-    if (ids.length === 0) return;
-    void (async () => {
-      for (let i = 0; i < ids.length && !this.closed; i += WARM_SLICE) {
-        for (const id of ids.slice(i, i + WARM_SLICE)) this.live.get(id);
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    })();
   }
 
   private journalExists(): boolean {

@@ -99,30 +99,35 @@ export async function outboxChannels(pool: pg.Pool): Promise<readonly string[]> 
 /**
  * Within one transaction: the channel's drain lock (a transaction-scoped
  * advisory lock; 0 when another replica holds it), the oldest lines, `post`,
- * then their deletion. A `post` that throws, or a replica that dies meanwhile,
- * rolls back: the lines stay for the next drain.
+ * then their deletion. A `post` that throws deletes nothing and comes back as
+ * `failed` (a Slack failure, which the caller must not count as a database
+ * one); a replica that dies meanwhile rolls back. Either way the lines stay.
  */
 export async function drainOutbox(
   client: pg.PoolClient,
   channel: string,
   limit: number,
   post: (lines: readonly OutboxLine[]) => Promise<void>,
-): Promise<number> {
+): Promise<{ posted: number } | { failed: unknown }> {
   const { rows: lock } = await client.query<{ locked: boolean }>(
     "SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1)) AS locked",
     [channel],
   );
-  if (!lock[0]?.locked) return 0;
+  if (!lock[0]?.locked) return { posted: 0 };
   const { rows } = await client.query<{ seq: string; text: string }>(
     'SELECT seq, text FROM outbox WHERE channel = $1 ORDER BY seq LIMIT $2',
     [channel, limit],
   );
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return { posted: 0 };
   const lines = rows.map((r) => ({ seq: Number(r.seq), text: r.text }));
-  await post(lines);
+  try {
+    await post(lines);
+  } catch (failed) {
+    return { failed };
+  }
   await client.query('DELETE FROM outbox WHERE channel = $1 AND seq <= $2', [
     channel,
     lines.at(-1)!.seq,
   ]);
-  return lines.length;
+  return { posted: lines.length };
 }

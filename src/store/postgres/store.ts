@@ -243,26 +243,16 @@ export class PostgresStore implements RecordStore {
     return this.run(() => side.outboxChannels(this.pool));
   }
 
-  drainOutbox(
+  async drainOutbox(
     channel: string,
     limit: number,
     post: (lines: readonly OutboxLine[]) => Promise<void>,
   ): Promise<number> {
-    // A failed post (Slack, not the database) must not count as a database outage.
-    let failure: { error: unknown } | undefined;
-    const guarded = async (lines: readonly OutboxLine[]) => {
-      try {
-        await post(lines);
-      } catch (error) {
-        failure = { error };
-        throw new Error('the post failed; the lines stay in the outbox');
-      }
-    };
-    return this.run(() =>
-      this.transaction((client) => side.drainOutbox(client, channel, limit, guarded)),
-    ).catch((error: unknown) => {
-      throw failure ? failure.error : error;
-    });
+    const result = await this.run(() =>
+      this.transaction((client) => side.drainOutbox(client, channel, limit, post)),
+    );
+    if ('failed' in result) throw result.failed;
+    return result.posted;
   }
 
   archiveClosed(before: Date): Promise<number> {

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { Low } from 'lowdb';
-import { errorFields, type Logger } from '../log.ts';
 import type { CohortRun } from '../onboarding/cohort/model.ts';
 import type {
   DriftItem,
@@ -13,6 +11,7 @@ import { ARCHIVABLE_STATES } from '../onboarding/policy.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
 import { archiveFileFor, archiveInBatches } from './archive.ts';
 import { ArchiveIndex } from './archive-index.ts';
+import { Compactor } from './compactor.ts';
 import {
   RecordNotFoundError,
   StoreClosedError,
@@ -40,10 +39,8 @@ const ARCHIVE_BATCH = 500;
  *
  * A change is applied in memory, appended to the journal (fsync'ed; concurrent
  * changes share one flush) and resolves when it is on disk, so its cost does
- * not grow with the number of records. A snapshot is written in the background
- * after `compactEvery` changes or `compactAfterMs`, whichever first, and at
- * close; the journal is rotated between two write batches, so sustained load
- * neither blocks nor postpones it.
+ * not grow with the number of records. When the snapshot is written is
+ * compactor.ts's business, how it is written snapshot-file.ts's.
  */
 export class Store implements RecordStore {
   readonly kind = 'lowdb' as const;
@@ -51,21 +48,10 @@ export class Store implements RecordStore {
   readonly file: string;
   readonly archiveFile: string;
   private readonly archive: ArchiveIndex;
-  private readonly low: Low<Snapshot>;
-  private readonly adapter: SnapshotFile;
   private readonly releaseLock: () => void;
   private readonly live = new LiveSet();
   private readonly side: SideState;
-  private readonly journal: JournalWriter;
-  private readonly compactEvery: number;
-  private readonly compactAfterMs: number;
-  private readonly log: Logger | undefined;
-  /** Changes applied since the data of the last snapshot was taken. */
-  private dirty = 0;
-  private timer: NodeJS.Timeout | undefined;
-  /** Compactions run one after the other; `queued` is one that has not started yet. */
-  private compactions: Promise<void> = Promise.resolve();
-  private queued: Promise<void> | undefined;
+  private readonly snapshots: Compactor;
   private archiving: Promise<number> = Promise.resolve(0);
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -80,15 +66,25 @@ export class Store implements RecordStore {
     this.file = file;
     this.archiveFile = archiveFileFor(file);
     this.archive = new ArchiveIndex(this.archiveFile);
-    this.adapter = adapter;
-    this.low = low;
     this.releaseLock = releaseLock;
-    this.journal = new JournalWriter(`${file}.journal`);
-    this.compactEvery = options.compactEvery ?? 1000;
-    this.compactAfterMs = options.compactAfterMs ?? 10_000;
-    this.log = options.log;
     this.side = new SideState(low.data.side);
     this.live.load(low.data.rows);
+    this.snapshots = new Compactor({
+      file,
+      journal: new JournalWriter(`${file}.journal`),
+      low,
+      adapter,
+      take: () => {
+        const rows = this.live.capture();
+        return {
+          data: { side: this.side.snapshot(), rows },
+          written: (written) => this.live.rebase(rows, written.lines),
+        };
+      },
+      compactEvery: options.compactEvery,
+      compactAfterMs: options.compactAfterMs,
+      log: options.log,
+    });
   }
 
   /**
@@ -121,13 +117,7 @@ export class Store implements RecordStore {
       void store.live.warmOpen(() => store.closed);
       // A file the store did not write is rewritten in its own form (with the index) at once,
       // so the next start need not parse and validate it again.
-      if (!adapter.trusted && store.size > 0) store.compactSoon();
-      if (store.journalExists()) {
-        // Folded by the usual triggers, like any change not yet in the snapshot.
-        store.dirty = Math.max(1, entries.length);
-        if (store.dirty >= store.compactEvery) store.compactSoon();
-        else store.armTimer();
-      }
+      store.snapshots.opened(entries.length, !adapter.trusted && store.size > 0);
       return store;
     } catch (error) {
       release();
@@ -187,7 +177,7 @@ export class Store implements RecordStore {
     // Checked and claimed synchronously: a concurrent insert with the same key sees this one.
     const existing = this.live.bySubmissionKey(record.submissionKey);
     if (existing) {
-      await this.journal.sync(); // it may still be on its way to the disk
+      await this.snapshots.sync(); // it may still be on its way to the disk
       return { record: existing, created: false };
     }
     if (this.live.has(record.id)) throw new Error(`record ${record.id} exists already`);
@@ -319,7 +309,7 @@ export class Store implements RecordStore {
   }
 
   async flush(): Promise<void> {
-    await this.journal.sync();
+    await this.snapshots.sync();
   }
 
   /**
@@ -327,14 +317,7 @@ export class Store implements RecordStore {
    * background and at close). Joins a compaction that has not started yet.
    */
   compact(): Promise<void> {
-    if (this.queued) return this.queued;
-    const run = this.compactions.then(() => {
-      this.queued = undefined;
-      return this.compactNow();
-    });
-    this.queued = run;
-    this.compactions = run.catch(() => {});
-    return run;
+    return this.snapshots.compact();
   }
 
   async close(): Promise<void> {
@@ -342,73 +325,16 @@ export class Store implements RecordStore {
     this.closing ??= (async () => {
       try {
         await this.archiving.catch(() => {});
-        if (this.dirty > 0 || this.journalExists()) await this.compact();
-        else await this.compactions;
+        await this.snapshots.close();
       } finally {
-        clearTimeout(this.timer);
-        try {
-          await this.journal.close();
-        } finally {
-          this.releaseLock();
-        }
+        this.releaseLock();
       }
     })();
     return this.closing;
   }
 
-  private async compactNow(): Promise<void> {
-    try {
-      // Between two write batches: appends go on into a fresh journal meanwhile.
-      await this.journal.rotate();
-    } catch (error) {
-      this.armTimer();
-      throw error;
-    }
-    // Taken synchronously: everything in journal.old is in memory, so in this data.
-    const taken = this.dirty;
-    this.dirty = 0;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const rows = this.live.capture();
-    this.low.data = { side: this.side.snapshot(), rows };
-    try {
-      await this.low.write();
-    } catch (error) {
-      this.dirty += taken;
-      this.armTimer();
-      throw error;
-    }
-    const written = this.adapter.written;
-    if (written) this.live.rebase(rows, written.lines);
-    // Failing here is harmless: the next rotation folds the journal into journal.old.
-    await this.journal.dropRotated();
-  }
-
   private persist(entry: JournalEntry): Promise<void> {
-    const written = this.journal.append(entry);
-    this.dirty += 1;
-    if (this.dirty >= this.compactEvery) this.compactSoon();
-    else this.armTimer();
-    return written;
-  }
-
-  private armTimer(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.compactSoon();
-    }, this.compactAfterMs);
-    this.timer.unref();
-  }
-
-  private compactSoon(): void {
-    this.compact().catch((error) => {
-      // The journal still holds every change; the timer retries.
-      this.log?.warn('store snapshot failed; the journal keeps every change', {
-        file: this.file,
-        ...errorFields(error),
-      });
-    });
+    return this.snapshots.persist(entry);
   }
 
   /** Applies an entry to memory (a change, or one replayed at open). */
@@ -422,10 +348,6 @@ export class Store implements RecordStore {
         this.live.remove(entry.ids);
         break;
     }
-  }
-
-  private journalExists(): boolean {
-    return existsSync(this.journal.file) || existsSync(this.journal.oldFile);
   }
 
   private assertOpen(): void {

@@ -39,6 +39,27 @@ async function onboard(sender: Sender, count: number): Promise<number> {
   return performance.now() - started;
 }
 
+/** Slow /health samples by when they were sent: a warm-up tail or a steady one. */
+function printTimeline(polled: { samples: number[]; at: number[] }) {
+  const t0 = polled.at[0] ?? 0;
+  console.error(
+    `  first samples: ${polled.samples
+      .slice(0, 12)
+      .map((x) => x.toFixed(0))
+      .join(' ')}`,
+  );
+  const buckets = new Map<number, number[]>();
+  polled.samples.forEach((s, i) => {
+    const b = Math.floor(((polled.at[i] ?? 0) - t0) / 250);
+    buckets.set(b, [...(buckets.get(b) ?? []), s]);
+  });
+  for (const [b, s] of buckets) {
+    console.error(
+      `  ${(b * 250).toString().padStart(5)} ms: n=${s.length} max ${Math.max(...s).toFixed(0)} ms, >20 ms: ${s.filter((x) => x > 20).length}`,
+    );
+  }
+}
+
 export async function run(): Promise<Row[]> {
   const sim = await spawnSim();
   // For scale: what a Bolt app that only acks holds at rest in the same runtime.
@@ -59,9 +80,10 @@ export async function run(): Promise<Row[]> {
   try {
     const idle = memoryOf(bot.pid);
     await bot.call('loop'); // reset
-    const health = pollInWorker(`http://127.0.0.1:${bot.port}/health`, HEALTH_EVERY_MS);
+    const health = await pollInWorker(`http://127.0.0.1:${bot.port}/health`, HEALTH_EVERY_MS);
     const firstMs = await onboard(sender, FIRST);
     const polled = await health.stop();
+    if (process.env.BENCH_VERBOSE) printTimeline(polled);
     const loop = await bot.call<{ p99: number; max: number }>('loop');
     const peak = memoryOf(bot.pid).peakMb;
     const after200 = await settledRss();

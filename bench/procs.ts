@@ -215,14 +215,19 @@ export function memoryOf(pid: number): { peakMb: number; rssMb: number } {
   return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
 }
 
-/** Polls `url` every `everyMs` from a worker thread (its own event loop); stop() returns the times. */
-export function pollInWorker(url: string, everyMs: number) {
+/** Polls `url` every `everyMs` from a worker thread (its own event loop), once its first GET is answered. */
+export async function pollInWorker(url: string, everyMs: number) {
+  type Polled = { samples: number[]; at: number[]; errors: number };
   const worker = new Worker(here('./health-worker.ts'), { workerData: { url, everyMs } });
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
   return {
     stop: () =>
-      new Promise<{ samples: number[]; errors: number }>((resolve, reject) => {
+      new Promise<Polled>((resolve, reject) => {
         worker.once('message', (m) => {
-          resolve(m as { samples: number[]; errors: number });
+          resolve(m as Polled);
           void worker.terminate();
         });
         worker.once('error', reject);

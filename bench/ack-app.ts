@@ -7,6 +7,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { startBot } from '../src/bot.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger, type LogLevel } from '../src/log.ts';
+import { warmUp } from '../src/warmup.ts';
 
 /**
  * Child process for bench/ack.ts: runs either the real bot or a bare Bolt app
@@ -40,11 +41,12 @@ subscribe('http.server.response.finish', (message) => {
 let settle: () => Promise<void> = async () => undefined;
 let port: number;
 if (mode === 'bot') {
-  const bot = await startBot(loadConfig(process.env), {
-    schedule: false,
-    // LOG_LEVEL: 'error' unless BENCH_LOG_LEVEL asks for more (bench/procs.ts), when looking into a run.
-    logger: createLogger((process.env.LOG_LEVEL ?? 'error') as LogLevel),
-  });
+  const config = loadConfig(process.env);
+  // LOG_LEVEL: 'error' unless BENCH_LOG_LEVEL asks for more (bench/procs.ts), when looking into a run.
+  const logger = createLogger((process.env.LOG_LEVEL ?? 'error') as LogLevel);
+  // As main.ts does before it starts the bot.
+  await warmUp(config.warmupOnboardings, logger);
+  const bot = await startBot(config, { schedule: false, logger });
   port = bot.port!;
   // As main.ts does: a graceful stop, then exit (so --cpu-prof can write its profile).
   process.once('SIGTERM', () => void bot.stop().finally(() => process.exit(0)));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, ms, type Row, sleep } from './common.ts';
-import { spawnSim } from './procs.ts';
+import { BOT_NODE_ENV, BOT_NODE_FLAGS, spawnSim } from './procs.ts';
 
 /**
  * `npm start`'s code path as a process: `node src/main.ts` in a directory
@@ -31,10 +31,10 @@ async function once(env: Record<string, string>): Promise<Run> {
       .join('\n'),
   );
   const started = performance.now();
-  // Only PATH and HOME from outside: everything else comes from the .env file.
-  const child = spawn(process.execPath, [main], {
+  // Only PATH and HOME from outside (and what `npm start` sets): the rest comes from the .env file.
+  const child = spawn(process.execPath, [...BOT_NODE_FLAGS, main], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...BOT_NODE_ENV },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let exitedAt = 0;

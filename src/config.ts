@@ -70,6 +70,8 @@ export type Config = {
   sendHour: number;
   /** Onboardings provisioning at once; the rest wait, recorded, in order. */
   onboardingConcurrency: number;
+  /** Onboardings run against the built-in simulators before the bot listens (src/warmup.ts); 0: none. */
+  warmupOnboardings: number;
   /** With a shared store: how long a replica's claim on a record lasts unrenewed (failover time). */
   leaseSeconds: number;
   /** Cohort uploads: most rows in one file, rows of one run in flight at once. */
@@ -197,6 +199,7 @@ const EnvSchema = z.object({
   REMINDER_HOURS_BEFORE_EXPIRY: positiveInt('hour', 24, 2160, 0),
   SEND_HOUR: positiveInt('hour', 9, 23, 0, ' (a local hour, 0–23)'),
   ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
+  WARMUP_ONBOARDINGS: positiveInt('onboarding', 3, 50, 0),
   LEASE_SECONDS: positiveInt('second', 30, 300, 2),
   BULK_MAX_ROWS: positiveInt('row', 500, 5000),
   BULK_CONCURRENCY: positiveInt('onboarding', 4, 100),
@@ -352,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reminderHoursBeforeExpiry: e.REMINDER_HOURS_BEFORE_EXPIRY,
     sendHour: e.SEND_HOUR,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
+    warmupOnboardings: e.WARMUP_ONBOARDINGS,
     leaseSeconds: e.LEASE_SECONDS,
     bulk: { maxRows: e.BULK_MAX_ROWS, concurrency: e.BULK_CONCURRENCY },
     dataFile: resolve(e.DATA_FILE),

@@ -5,6 +5,7 @@ import { runPreflight } from './preflight.ts';
 import { StoreLockedError } from './store/lock.ts';
 import { DatabaseUnavailableError, DatabaseUrlError } from './store/postgres/errors.ts';
 import { StoreCorruptError } from './store/store.ts';
+import { warmUp } from './warmup.ts';
 
 /**
  * Entry point: config → start-up checks → bot. A bad setting or a refused credential stops the
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   try {
+    await warmUp(config.warmupOnboardings, logger);
     bot = await startBot(config, { logger, preflight });
   } catch (error) {
     if (

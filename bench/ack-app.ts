@@ -3,11 +3,9 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { startBot } from '../src/bot.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger, type LogLevel } from '../src/log.ts';
-import { warmUp } from '../src/warmup.ts';
+import { runBotInWorker } from '../src/thread/main-side.ts';
 
 /**
  * Child process for bench/ack.ts: runs either the real bot or a bare Bolt app
@@ -20,7 +18,8 @@ import { warmUp } from '../src/warmup.ts';
  * last call, 'settle' once every onboarding left `provisioning`, and 'mem'
  * with process.memoryUsage() after a full GC (when started with --expose-gc),
  * 'loop' with the event-loop delay (p99, max in ms) since the last 'loop'.
- * The bot runs as `npm start` runs it (production pacing), without cron jobs.
+ * The bot runs as `npm start` runs it: in a worker thread (bench/bot-thread.ts),
+ * its HTTP door in this one; the event-loop delay and heap are that thread's.
  */
 
 const mode = process.argv[2];
@@ -38,24 +37,15 @@ subscribe('http.server.response.finish', (message) => {
   if (at !== undefined) samples.push(performance.now() - at);
 });
 
-let settle: () => Promise<void> = async () => undefined;
 let port: number;
+/** The bot's worker thread; undefined for the bare app. */
+let worker: Worker | undefined;
 if (mode === 'bot') {
-  const config = loadConfig(process.env);
+  // As `npm start` runs it (src/main.ts): the bot in a worker, its HTTP door in this thread.
   // LOG_LEVEL: 'error' unless BENCH_LOG_LEVEL asks for more (bench/procs.ts), when looking into a run.
-  const logger = createLogger((process.env.LOG_LEVEL ?? 'error') as LogLevel);
-  // As main.ts does before it starts the bot.
-  await warmUp(config.warmupOnboardings, logger);
-  const bot = await startBot(config, { schedule: false, logger });
-  port = bot.port!;
-  // As main.ts does: a graceful stop, then exit (so --cpu-prof can write its profile).
-  process.once('SIGTERM', () => void bot.stop().finally(() => process.exit(0)));
-  settle = async () => {
-    while (bot.lowdb!.all().some((r) => r.state === 'provisioning')) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await bot.store.flush();
-  };
+  port = await new Promise<number>((resolve) => {
+    worker = runBotInWorker(new URL('./bot-thread.ts', import.meta.url), { onListening: resolve });
+  });
 } else {
   const app = new App({
     token: process.env.SLACK_BOT_TOKEN!,
@@ -75,19 +65,37 @@ if (mode === 'bot') {
   port = (server.address() as AddressInfo).port;
 }
 
+/** Asks the bot's thread (bench/bot-thread.ts) and waits for its answer. */
+const askBot = (what: string) =>
+  new Promise<Record<string, unknown>>((resolve) => {
+    const listen = (m: { t: string }) => {
+      if (m.t !== 'bench') return;
+      worker!.off('message', listen);
+      resolve(m as Record<string, unknown>);
+    };
+    worker!.on('message', listen);
+    worker!.postMessage({ t: 'bench', bench: what });
+  });
+
 process.on('message', async (message) => {
   if (message === 'samples') {
     process.send!({ samples });
     samples = [];
   } else if (message === 'settle') {
-    await settle();
+    if (worker) await askBot('settle');
     process.send!({ settled: true });
   } else if (message === 'loop') {
-    process.send!({ p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
+    // The bot's event loop: its worker thread's (this thread only serves HTTP).
+    if (worker) {
+      if (process.env.BENCH_VERBOSE)
+        console.error('main thread loop', loop.percentile(99) / 1e6, loop.max / 1e6);
+      process.send!(await askBot('loop'));
+    } else process.send!({ p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
     loop.reset();
   } else if (message === 'mem') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!({ ...process.memoryUsage(), ...(process.env.BENCH_VERBOSE ? mappings() : {}) });
+    const heap = worker ? await askBot('mem') : process.memoryUsage();
+    process.send!({ ...heap, ...(process.env.BENCH_VERBOSE ? mappings() : {}) });
   } else if (message === 'exit') {
     process.exit(0);
   }

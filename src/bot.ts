@@ -10,7 +10,7 @@ import type { HttpTuning } from './providers/http.ts';
 import { createOpentactClient } from './providers/opentact.ts';
 import { createSlykClient } from './providers/slyk.ts';
 import { createUserMgmtClient } from './providers/usermgmt.ts';
-import { createSlackApp, registerListeners } from './slack/app.ts';
+import { createSlackApp, registerListeners, type Serve } from './slack/app.ts';
 import { Authorizer } from './slack/authz.ts';
 import { Binder } from './slack/binding.ts';
 import { CohortReporter } from './slack/cohort/reporter.ts';
@@ -31,6 +31,8 @@ export type BotOptions = {
   preflight?: { dependencies: Record<string, string> };
   /** How often a replica on a shared store looks for work whose lease lapsed. */
   resumeEveryMs?: number;
+  /** Where the HTTP server runs: in this thread by default (main.ts: the main thread, src/thread/). */
+  serve?: Serve;
 };
 
 export type Bot = {
@@ -168,7 +170,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
   let port: number | undefined;
   try {
-    port = await slack.start();
+    port = await slack.start(options.serve);
   } catch (error) {
     await store.close();
     throw error;

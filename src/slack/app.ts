@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   App,
@@ -12,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { keepAliveFetch } from '../net/keep-alive.ts';
 import type { SlackContext } from './context.ts';
 import { registerErrorHandler } from './error-handler.ts';
-import { createFrontDoor } from './front-door.ts';
+import { createFrontDoor, type FrontDoorOptions } from './front-door.ts';
 import * as actions from './listeners/actions/index.ts';
 import * as commands from './listeners/commands/index.ts';
 import * as events from './listeners/events/index.ts';
@@ -25,10 +24,39 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   for (const kind of [commands, views, actions, events]) kind.register(app, ctx);
 }
 
+/** What the HTTP server serves: everything of the front door's but where it listens and logs. */
+export type Door = Omit<FrontDoorOptions, 'logger' | 'bodyLimitBytes'>;
+
+/** A listening front door: its port; close() stops new connections, closeAll() ends the rest. */
+export type Served = { port: number; close(): void; closeAll(): void };
+
+/**
+ * Puts a door on a port. By default a front door in this thread; main.ts runs
+ * the bot in a worker thread and serves its door from the main thread instead
+ * (src/thread/), so that /health never waits behind the bot's work.
+ */
+export type Serve = (door: Door, port: number, logger: Logger) => Promise<Served>;
+
+export const serveInProcess: Serve = async (door, port, logger) => {
+  const server = createFrontDoor({ ...door, logger });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.close();
+      server.closeIdleConnections();
+    },
+    closeAll: () => server.closeAllConnections(),
+  };
+};
+
 export type SlackApp = {
   app: App;
   /** Starts the HTTP server (and Socket Mode); resolves with the HTTP port. */
-  start(): Promise<number | undefined>;
+  start(serve?: Serve): Promise<number | undefined>;
   /** Stops taking requests and waits (up to `timeoutMs`) for listener work in progress. */
   stop(timeoutMs?: number): Promise<void>;
 };
@@ -59,7 +87,7 @@ export function createSlackApp(
     // Reused connections to Slack (web-api 8 calls fetch; it has no `agent` option any more).
     fetch: metrics ? metrics.observeFetch(keepAliveFetch()) : keepAliveFetch(),
   };
-  let httpServer: Server | undefined;
+  let served: Served | undefined;
   const receiver =
     config.slack.mode === 'socket'
       ? new SocketModeReceiver({
@@ -105,33 +133,30 @@ export function createSlackApp(
   });
   return {
     app,
-    async start() {
+    async start(serve = serveInProcess) {
       // One HTTP server in both modes: /health always, /slack/events in HTTP mode (through the front door).
-      httpServer = createFrontDoor({
+      served = await serve(
+        {
+          health,
+          ...(metrics ? { metrics: metrics.render } : {}),
+          ...(receiver instanceof HTTPReceiver
+            ? {
+                slack: {
+                  signingSecret: config.slack.signingSecret!,
+                  listener: receiver.requestListener,
+                },
+              }
+            : {}),
+        },
+        config.slack.port,
         logger,
-        health,
-        ...(metrics ? { metrics: metrics.render } : {}),
-        ...(receiver instanceof HTTPReceiver
-          ? {
-              slack: {
-                signingSecret: config.slack.signingSecret!,
-                listener: receiver.requestListener,
-              },
-            }
-          : {}),
-      });
-      const server = httpServer;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.slack.port, () => resolve());
-      });
+      );
       if (config.slack.mode === 'socket') await app.start();
-      return (server.address() as AddressInfo).port;
+      return served.port;
     },
     async stop(timeoutMs = 5_000) {
       if (config.slack.mode === 'socket') await app.stop().catch(() => undefined);
-      httpServer?.close();
-      httpServer?.closeIdleConnections();
+      served?.close();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...inFlight]),
@@ -140,7 +165,7 @@ export function createSlackApp(
         }),
       ]);
       clearTimeout(timer);
-      httpServer?.closeAllConnections();
+      served?.closeAll();
     },
   };
 }

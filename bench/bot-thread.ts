@@ -1,0 +1,30 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parentPort } from 'node:worker_threads';
+import { started as bot } from '../src/thread/bot-worker.ts';
+
+/**
+ * The bot's worker thread as `npm start` runs it (src/thread/bot-worker.ts),
+ * plus what bench/ack-app.ts asks of it: 'settle' (every onboarding out of
+ * `provisioning`, the store flushed), 'mem' (this thread's heap after a full
+ * GC) and 'loop' (this event loop's delay since the last 'loop').
+ */
+
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+
+parentPort!.on('message', async (message: { t: string; bench?: string }) => {
+  if (message.t !== 'bench') return;
+  if (message.bench === 'settle') {
+    while (bot.lowdb!.all().some((r) => r.state === 'provisioning')) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await bot.store.flush();
+    parentPort!.postMessage({ t: 'bench', settled: true });
+  } else if (message.bench === 'mem') {
+    (globalThis as { gc?: () => void }).gc?.();
+    parentPort!.postMessage({ t: 'bench', ...process.memoryUsage() });
+  } else if (message.bench === 'loop') {
+    parentPort!.postMessage({ t: 'bench', p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
+    loop.reset();
+  }
+});

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { resolve } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { waitFor } from '../../src/sandbox/driver.ts';
+
+/**
+ * The thread split of `npm start` (src/thread/): the main thread serves the
+ * door, the bot's thread answers through it. Run as a process of its own
+ * (the main side exits the process with its worker's exit code).
+ */
+
+const SECRET = 'thread-test-signing-secret-000000';
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill('SIGKILL');
+});
+
+async function start() {
+  const proc = spawn(process.execPath, [resolve('test/thread/door-main.ts')], {
+    env: { ...process.env, TEST_SIGNING_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let out = '';
+  proc.stdout!.on('data', (chunk) => {
+    out += String(chunk);
+  });
+  proc.stderr!.on('data', (chunk) => {
+    out += String(chunk);
+  });
+  const port = await waitFor(() => /listening (\d+)/.exec(out)?.[1], 10_000);
+  const exit = new Promise<number | null>((r) => proc.once('exit', r));
+  return { base: `http://127.0.0.1:${port}`, exit };
+}
+
+function signed(body: string, secret = SECRET) {
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': sig,
+    },
+    body,
+  };
+}
+
+test("a checked Slack request reaches the bot's thread as sent, and its answer comes back as written", async () => {
+  const { base } = await start();
+  const body = JSON.stringify({ type: 'url_verification', challenge: 'c', note: 'é ✓' });
+  const answer = await fetch(`${base}/slack/events?x=1`, signed(body));
+  expect(answer.status).toBe(201);
+  expect(answer.headers.get('x-seen')).toBe('POST');
+  expect(await answer.json()).toEqual({ url: '/slack/events?x=1', type: 'application/json', body });
+  // The front door still refuses, in the main thread, what is not Slack's.
+  expect((await fetch(`${base}/slack/events`, signed(body, 'another-secret'))).status).toBe(401);
+  expect((await fetch(`${base}/health`)).status).toBe(200);
+  expect(await (await fetch(`${base}/metrics`)).text()).toBe('served 1\n');
+});
+
+test("/health answers at once while the bot's thread is busy, from its last report", async () => {
+  const { base } = await start();
+  const busy = fetch(
+    `${base}/slack/events`,
+    signed(JSON.stringify({ type: 'url_verification', challenge: 'c', block: 1_500 })),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  const before = performance.now();
+  const health = await fetch(`${base}/health`);
+  const took = performance.now() - before;
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ ok: true, served: 0 });
+  // Well inside the 1.5 s the bot's thread is stuck for (not a timing target: a wide bound).
+  expect(took).toBeLessThan(750);
+  expect((await busy).status).toBe(201);
+  // The next report (every 250 ms) says so.
+  await waitFor(
+    async () => ((await (await fetch(`${base}/health`)).json()) as { served: number }).served === 1,
+    2_000,
+  );
+});
+
+test("SIGTERM goes to the bot's thread; the process exits with that thread's exit code", async () => {
+  const { exit } = await start();
+  child!.kill('SIGTERM');
+  expect(await exit).toBe(3);
+});

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { modalValues, waitFor } from '../../src/sandbox/driver.ts';
+import { modalValues, SlackDriver, waitFor } from '../../src/sandbox/driver.ts';
 import { SANDBOX, startWorld, type World } from '../../src/sandbox/world.ts';
 import { driverOn, writeDotEnv } from './crash-helpers.ts';
 
@@ -24,6 +24,10 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
   const stderr = () => output.stderr;
   const port = await waitFor(() => /HTTP mode on port (\d+)/.exec(stderr())?.[1], 10_000);
   expect(stderr()).toContain('invitations by sms and email');
+  // The warm-up ran against its own simulators: this world has seen only the start-up checks.
+  expect(stderr()).toContain('"msg":"warmed up","onboardings":3');
+  expect(world.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  expect(world.opentact.server.calls).toHaveLength(1);
 
   const driver = driverOn(port, world.slack);
   await driver.command(SANDBOX.admin, '');
@@ -50,6 +54,41 @@ test('node src/main.ts with a .env onboards a person end to end, then stops clea
   ]) {
     expect(stderr()).not.toContain(secret);
   }
+});
+
+test('node src/main.ts in Socket Mode: the bot thread holds the socket, the main thread serves /health', async () => {
+  world = await startWorld();
+  const { output, exit } = runWithEnv({
+    ...world.env,
+    SLACK_APP_TOKEN: SANDBOX.slackAppToken,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  });
+  const port = await waitFor(() => /health on port (\d+)/.exec(output.stderr)?.[1], 10_000);
+  const health = await fetch(`http://127.0.0.1:${port}/health`);
+  expect(await health.json()).toMatchObject({ ok: true, mode: 'socket' });
+  // No Slack requests over HTTP in Socket Mode.
+  expect((await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST' })).status).toBe(
+    404,
+  );
+
+  const driver = new SlackDriver({
+    url: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SANDBOX.signingSecret,
+    slack: world.slack,
+    teamId: SANDBOX.teamId,
+    transport: 'socket',
+  });
+  await waitFor(() => world!.slack.socketConnections() > 0, 5_000);
+  await driver.command(SANDBOX.admin, '');
+  const modal = await waitFor(() => world!.slack.views.find((v) => v.type === 'modal'));
+  const submitted = await driver.submitView(modal.id, SANDBOX.admin, modalValues({}));
+  expect(submitted.body).toMatchObject({ response_action: 'update' });
+  await waitFor(() => world!.slyk.outbox.length === 1 && world!.usermgmt.sent.length === 1);
+
+  child!.kill('SIGTERM');
+  expect(await exit).toBe(0);
+  expect(output.stderr).toContain('stopped cleanly');
 });
 
 /** Spawns main.ts in a fresh directory whose .env holds `env`; resolves with its exit and stderr. */

@@ -187,6 +187,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     shouldRetry: ({ error }: { error: Error }) =>
       error instanceof HTTPError && error.response.status === 429 ? undefined : false,
   };
+  const gate = gateFor(options.baseUrl);
+  const pool = keepAliveFetch();
   const instance: KyInstance = ky.create({
     prefix: `${options.baseUrl.replace(/\/+$/, '')}/`,
     headers: { accept: 'application/json', ...options.headers },
@@ -195,20 +197,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     throwHttpErrors: true,
     retry,
     // Reused connections (src/net/keep-alive.ts): a fresh TCP + TLS handshake per call otherwise.
-    fetch: keepAliveFetch(),
-    hooks: {
-      afterResponse: [
-        ({ response }) =>
-          gate.answered(
-            response.status,
-            retryAfterMs(response.headers.get('retry-after'), retry.maxRetryAfter),
-          ),
-      ],
-      // ky's own retry (after its Retry-After wait) keeps the API's pace too.
-      beforeRetry: [() => gate.wait()],
+    // Every answer, retries included, tells the gate the API's pace. Here rather than in an
+    // afterResponse hook: ky hands each hook a clone of the response, whose body it tees.
+    fetch: async (input, init) => {
+      const response = await pool(input, init);
+      gate.answered(
+        response.status,
+        retryAfterMs(response.headers.get('retry-after'), retry.maxRetryAfter),
+      );
+      return response;
     },
+    // ky's own retry (after its Retry-After wait) keeps the API's pace too.
+    hooks: { beforeRetry: [() => gate.wait()] },
   });
-  const gate = gateFor(options.baseUrl);
 
   async function send(request: RequestOptions): Promise<{ status: number; text: string }> {
     // Outside ky's time-outs: a request held back by a 429 elsewhere has not been sent yet.

@@ -21,8 +21,9 @@ const ANSWER_TIMEOUT_MS = 10_000;
  */
 export function runBotInWorker(
   entry: URL,
-  options: { onListening?: (port: number) => void } = {},
+  options: { onListening?: (port: number) => void; staleMs?: number } = {},
 ): Worker {
+  const staleMs = options.staleMs ?? STALE_MS;
   const worker = new Worker(entry);
   let server: Server | undefined;
   let log: Logger = createLogger('info');
@@ -83,7 +84,7 @@ export function runBotInWorker(
           logger: log,
           health: () => {
             const silentMs = Date.now() - reportedAt;
-            if (silentMs <= STALE_MS) return health;
+            if (silentMs <= staleMs) return health;
             return {
               ...health,
               ok: false,

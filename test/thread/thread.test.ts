@@ -16,9 +16,9 @@ afterEach(() => {
   child?.kill('SIGKILL');
 });
 
-async function start() {
+async function start(env: Record<string, string> = {}) {
   const proc = spawn(process.execPath, [resolve('test/thread/door-main.ts')], {
-    env: { ...process.env, TEST_SIGNING_SECRET: SECRET },
+    env: { ...process.env, TEST_SIGNING_SECRET: SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -81,6 +81,24 @@ test("/health answers at once while the bot's thread is busy, from its last repo
     async () => ((await (await fetch(`${base}/health`)).json()) as { served: number }).served === 1,
     2_000,
   );
+});
+
+test("/health says 503 when the bot's thread has sent no report for too long (stuck)", async () => {
+  const { base } = await start({ TEST_STALE_MS: '400' });
+  const busy = fetch(
+    `${base}/slack/events`,
+    signed(JSON.stringify({ type: 'url_verification', challenge: 'c', block: 1_500 })),
+  );
+  await new Promise((r) => setTimeout(r, 900));
+  const stuck = await fetch(`${base}/health`);
+  expect(stuck.status).toBe(503);
+  expect(await stuck.json()).toMatchObject({
+    ok: false,
+    error: expect.stringMatching(/^the bot has not answered for \d+ s$/),
+  });
+  await busy;
+  // It reports again once its event loop runs.
+  await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 2_000);
 });
 
 test("SIGTERM goes to the bot's thread; the process exits with that thread's exit code", async () => {

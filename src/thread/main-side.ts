@@ -36,10 +36,10 @@ export function runBotInWorker(
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const id = ++nextId;
-    const timer = setTimeout(
-      () => answer({ t: 'answer', id, status: 503, headers: {}, body: '' }),
-      ANSWER_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => {
+      log.warn('the bot thread did not answer a Slack request in 10 s; answered 503');
+      answer({ t: 'answer', id, status: 503, headers: {}, body: '' });
+    }, ANSWER_TIMEOUT_MS);
     pending.set(id, { res, timer });
     send({
       t: 'slack',

@@ -34,6 +34,10 @@ export function toE164(raw: string): { number: string } | { error: string } {
     return { error: `Use only digits, spaces and ( ) - . / after the +. ${INTERNATIONAL}` };
   }
   const parsed = parsePhoneNumberFromString(typed);
+  // Sanity beyond the length table: E.164 is at most 15 digits, no leading 0 after the +.
+  if (parsed?.isPossible() && /^\+[1-9]\d{2,14}$/.test(parsed.number))
+    return { number: parsed.number };
+  // Not possible: the length check (a second parse, so only here) says why.
   const code = parsed ? `+${parsed.countryCallingCode}` : '';
   switch (validatePhoneNumberLength(typed)) {
     case 'INVALID_COUNTRY':
@@ -47,11 +51,7 @@ export function toE164(raw: string): { number: string } | { error: string } {
     case 'INVALID_LENGTH':
       return { error: `No number under ${code || 'this country code'} has this many digits.` };
   }
-  // Sanity beyond the length table: E.164 is at most 15 digits, no leading 0 after the +.
-  if (!parsed?.isPossible() || !/^\+[1-9]\d{2,14}$/.test(parsed.number)) {
-    return { error: `This is not a possible mobile number. ${INTERNATIONAL}` };
-  }
-  return { number: parsed.number };
+  return { error: `This is not a possible mobile number. ${INTERNATIONAL}` };
 }
 
 const name = (what: string) =>

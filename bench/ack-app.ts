@@ -92,9 +92,9 @@ process.on('message', async (message) => {
       process.send!(await askBot('loop'));
     } else process.send!({ p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
     loop.reset();
-  } else if (message === 'mem') {
-    (globalThis as { gc?: () => void }).gc?.();
-    const heap = worker ? await askBot('mem') : process.memoryUsage();
+  } else if (message === 'mem' || message === 'mem-now') {
+    if (message === 'mem') (globalThis as { gc?: () => void }).gc?.();
+    const heap = worker ? await askBot(message) : process.memoryUsage();
     process.send!({ ...heap, ...(process.env.BENCH_VERBOSE ? mappings() : {}) });
   } else if (message === 'exit') {
     process.exit(0);

@@ -20,8 +20,8 @@ parentPort!.on('message', async (message: { t: string; bench?: string }) => {
     }
     await bot.store.flush();
     parentPort!.postMessage({ t: 'bench', settled: true });
-  } else if (message.bench === 'mem') {
-    (globalThis as { gc?: () => void }).gc?.();
+  } else if (message.bench === 'mem' || message.bench === 'mem-now') {
+    if (message.bench === 'mem') (globalThis as { gc?: () => void }).gc?.();
     parentPort!.postMessage({ t: 'bench', ...process.memoryUsage() });
   } else if (message.bench === 'loop') {
     parentPort!.postMessage({ t: 'bench', p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });

@@ -81,7 +81,19 @@ export async function run(): Promise<Row[]> {
     const idle = memoryOf(bot.pid);
     await bot.call('loop'); // reset
     const health = await pollInWorker(`http://127.0.0.1:${bot.port}/health`, HEALTH_EVERY_MS);
+    // BENCH_VERBOSE: the bot thread's heap (no GC first) every 250 ms, to tell a heap peak from a native one.
+    const heapPeak = { heapTotal: 0, heapUsed: 0, external: 0, rss: 0 };
+    const heapWatch = process.env.BENCH_VERBOSE
+      ? setInterval(async () => {
+          const m = await bot.call<NodeJS.MemoryUsage>('mem-now');
+          for (const k of Object.keys(heapPeak) as (keyof typeof heapPeak)[]) {
+            heapPeak[k] = Math.max(heapPeak[k], m[k] / 2 ** 20);
+          }
+        }, 250)
+      : undefined;
     const firstMs = await onboard(sender, FIRST);
+    clearInterval(heapWatch);
+    if (heapWatch) console.error('bot thread peaks (MB, sampled):', heapPeak);
     const polled = await health.stop();
     if (process.env.BENCH_VERBOSE) printTimeline(polled);
     const loop = await bot.call<{ p99: number; max: number }>('loop');

@@ -13,6 +13,9 @@ import type { Logger } from './log.ts';
  * once (GET /health answered in up to 190 ms in the first 250 ms of a burst of
  * 20 onboardings, then ≤ 20 ms). `WARMUP_ONBOARDINGS=0` turns it off.
  */
+/** Onboardings of the warm-up in flight at once. */
+const LANES = 4;
+
 export async function warmUp(onboardings: number, logger: Logger): Promise<void> {
   if (onboardings <= 0) return;
   const started = performance.now();
@@ -28,21 +31,29 @@ export async function warmUp(onboardings: number, logger: Logger): Promise<void>
     const session = await startSandboxSession({ dataFile: join(dir, 'db.json') });
     try {
       const { driver, world, bot } = session;
-      const one = async (n: number) => {
-        const before = new Set(world.slack.views.map((v) => v.id));
-        await driver.command(SANDBOX.admin, '');
-        const modal = await waitFor(
-          () => world.slack.views.find((v) => v.type === 'modal' && !before.has(v.id))?.id,
-          5_000,
-        );
-        const answer = await driver.submitView(
-          modal,
-          SANDBOX.admin,
-          modalValues({ login: `warmup${n}`, email: `warmup${n}@example.com` }),
-        );
-        if (answer.status !== 200) throw new Error(`the submission was answered ${answer.status}`);
+      // A few at once, as real traffic comes: the concurrent paths (admission, batching) warm too.
+      const claimed = new Set<string>();
+      const nextModal = () =>
+        waitFor(() => {
+          const view = world.slack.views.find((v) => v.type === 'modal' && !claimed.has(v.id));
+          if (view) claimed.add(view.id);
+          return view?.id;
+        }, 5_000);
+      let begun = 0;
+      const lane = async () => {
+        while (begun < onboardings) {
+          const n = begun++;
+          await driver.command(SANDBOX.admin, '');
+          const answer = await driver.submitView(
+            await nextModal(),
+            SANDBOX.admin,
+            modalValues({ login: `warmup${n}`, email: `warmup${n}@example.com` }),
+          );
+          if (answer.status !== 200)
+            throw new Error(`the submission was answered ${answer.status}`);
+        }
       };
-      for (let round = 0; round < onboardings; round += 1) await one(round);
+      await Promise.all(Array.from({ length: Math.min(LANES, onboardings) }, lane));
       await waitFor(async () => (await bot.store.countByState()).provisioning === 0, 10_000);
     } finally {
       await session.close();

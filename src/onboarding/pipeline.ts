@@ -184,8 +184,9 @@ export class Pipeline {
       providers: core.providers,
       now: core.clock,
       save: (change) => core.update(record.id, change),
-      checkpoint: async (stage) => {
+      checkpoint: async (stage, change) => {
         await core.update(record.id, (draft) => {
+          change?.(draft);
           draft.steps[name].stage = stage;
         });
       },

@@ -26,7 +26,11 @@ export const emailStep: StepDef<{ code: string }> = {
   async create(run) {
     const slyk = run.providers.slyk!;
     const code = await ensureInvite(slyk, run);
-    await run.checkpoint('sending');
+    // The invite's code and "sending" in one write, before the send: a crash before it leaves a
+    // created invite unrecorded, which the next attempt finds by address (pendingFor).
+    await run.checkpoint('sending', (draft) => {
+      draft.slykCode = code;
+    });
     await slyk.sendInvites({ email: run.record.person.email });
     return { code };
   },
@@ -36,7 +40,7 @@ export const emailStep: StepDef<{ code: string }> = {
   },
 };
 
-/** The record's usable Slyk invite, or a pending one for the address, or a new one. */
+/** The record's usable Slyk invite, or a pending one for the address, or a new one (not saved yet). */
 async function ensureInvite(slyk: SlykClient, run: StepRun): Promise<string> {
   const { record } = run;
   const email = record.person.email;
@@ -56,11 +60,7 @@ async function ensureInvite(slyk: SlykClient, run: StepRun): Promise<string> {
       if (!code) throw error;
     }
   }
-  const saved = code;
-  await run.save((draft) => {
-    draft.slykCode = saved;
-  });
-  return saved;
+  return code;
 }
 
 async function pendingFor(slyk: SlykClient, email: string): Promise<string | undefined> {

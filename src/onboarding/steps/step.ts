@@ -11,8 +11,8 @@ export type StepRun = {
   now: () => Date;
   /** Persists a change mid-step (e.g. an id that a later call of the same step needs). */
   save(change: (draft: OnboardingRecord) => void): Promise<OnboardingRecord>;
-  /** Records how far the attempt got; see `effectStage`. */
-  checkpoint(stage: string): Promise<void>;
+  /** Records how far the attempt got (see `effectStage`), with `change` in the same write. */
+  checkpoint(stage: string, change?: (draft: OnboardingRecord) => void): Promise<void>;
 };
 
 /**

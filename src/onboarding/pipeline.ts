@@ -17,6 +17,12 @@ import type { Lookup, StepDef, StepRun } from './steps/step.ts';
 
 export type StepOutcome = 'done' | 'failed' | 'unknown' | 'skipped';
 
+/**
+ * One run's hand-over between steps: the steps that follow this one, whose
+ * intent goes into its outcome's write, and those already marked that way.
+ */
+type Chain = { next: StepDef<unknown>[]; marked: Set<StepName> };
+
 const CHANNEL_STEPS: Record<Channel, StepDef<unknown>> = {
   sms: smsStep as StepDef<unknown>,
   email: emailStep as StepDef<unknown>,
@@ -42,18 +48,25 @@ export class Pipeline {
     const { core } = this;
     let record = await core.mustGet(id);
     if (record.state !== 'provisioning') return this.settleInterrupted(record);
+    const waits =
+      record.startAt !== undefined && Date.parse(record.startAt) > core.clock().getTime();
+    // What runs next once a step is done; its intent is written with that step's outcome.
+    const next = new Map<StepDef<unknown>, StepDef<unknown>[]>([
+      [sipUserStep as StepDef<unknown>, waits ? [] : [inviteStep as StepDef<unknown>]],
+      [inviteStep as StepDef<unknown>, CHANNELS.map((c) => CHANNEL_STEPS[c])],
+    ]);
+    // Steps this run marked running with the previous step's outcome and has not attempted yet.
+    // Only this run may skip their look-up: it holds the record's lock and made no call for them.
+    const marked = new Set<StepName>();
     for (const def of [sipUserStep, inviteStep] as StepDef<unknown>[]) {
-      const outcome = await this.runStep(id, def, by);
+      const outcome = await this.runStep(id, def, by, { next: next.get(def) ?? [], marked });
       if (outcome === 'failed' || outcome === 'unknown') return this.failRecord(id, def.name);
       // A start date ahead: the login is reserved now; the rest runs then, through this engine.
-      if (
-        def === sipUserStep &&
-        record.startAt &&
-        Date.parse(record.startAt) > core.clock().getTime()
-      )
-        return this.schedule(id);
+      if (def === sipUserStep && waits) return this.schedule(id);
     }
-    await Promise.all(CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by)));
+    await Promise.all(
+      CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by, { next: [], marked })),
+    );
     record = await core.mustGet(id);
     return this.settle(record);
   }
@@ -79,7 +92,12 @@ export class Pipeline {
     return this.core.mustGet(record.id);
   }
 
-  async runStep(id: string, def: StepDef<unknown>, by: string): Promise<StepOutcome> {
+  async runStep(
+    id: string,
+    def: StepDef<unknown>,
+    by: string,
+    chain: Chain = { next: [], marked: new Set() },
+  ): Promise<StepOutcome> {
     const record = await this.core.mustGet(id);
     const step = record.steps[def.name];
     if (step.status === 'done' || step.status === 'skipped') return step.status;
@@ -87,7 +105,7 @@ export class Pipeline {
     // Nothing can tell whether it landed, and nothing automatic may repeat it.
     if (!skip && step.status === 'unknown' && !def.find) return 'unknown';
     const started = performance.now();
-    const outcome = await this.attempt(record, def, by, skip);
+    const outcome = await this.attempt(record, def, by, skip, chain);
     this.core.observeStep({
       step: def.name,
       outcome,
@@ -102,27 +120,23 @@ export class Pipeline {
     def: StepDef<unknown>,
     by: string,
     skip: string | undefined,
+    chain: Chain,
   ): Promise<StepOutcome> {
     const { core } = this;
     const { id } = record;
     const step = record.steps[def.name];
     if (skip) return this.record(id, def, 'skipped', by, skip);
+    // Marked running with the previous step's outcome, in this run: that mark is this attempt's.
+    const premarked = chain.marked.delete(def.name) && step.status === 'running';
     const mayHaveLanded =
-      step.status === 'unknown' ||
-      (step.status === 'running' &&
-        (def.effectStage === undefined || step.stage === def.effectStage));
+      !premarked &&
+      (step.status === 'unknown' ||
+        (step.status === 'running' &&
+          (def.effectStage === undefined || step.stage === def.effectStage)));
     const run = this.stepRun(
-      await core.update(id, (draft) => {
-        const s = draft.steps[def.name];
-        s.status = 'running';
-        s.startedAt = core.nowIso();
-        s.attempts += 1;
-        // An attempt that only looks up must itself count as "may have landed" if it is cut short.
-        if (mayHaveLanded && def.effectStage) s.stage = def.effectStage;
-        else delete s.stage;
-        delete s.reason;
-        delete s.fields;
-      }),
+      premarked
+        ? record
+        : await core.update(id, (draft) => this.markRunning(draft, def, mayHaveLanded)),
       def.name,
     );
     if (mayHaveLanded) {
@@ -130,12 +144,14 @@ export class Pipeline {
       if (look === 'unknown') {
         return this.record(id, def, 'unknown', by, 'interrupted before its answer was recorded');
       }
-      if (look !== 'absent') return this.adopt(id, def, look.found, by, 'found after a restart');
+      if (look !== 'absent') {
+        return this.adopt(id, def, look.found, by, 'found after a restart', chain);
+      }
     }
     try {
-      return await this.adopt(id, def, await def.create(run), by);
+      return await this.adopt(id, def, await def.create(run), by, undefined, chain);
     } catch (error) {
-      return this.afterFailure(id, def, run, error, by);
+      return this.afterFailure(id, def, run, error, by, chain);
     }
   }
 
@@ -145,6 +161,7 @@ export class Pipeline {
     run: StepRun,
     error: unknown,
     by: string,
+    chain: Chain,
   ): Promise<StepOutcome> {
     const outcome = classify(error);
     const reason = describeError(error);
@@ -153,7 +170,7 @@ export class Pipeline {
       if (typeof look === 'object') {
         const note =
           outcome === 'conflict' ? 'it existed already' : 'created although the answer was lost';
-        return this.adopt(id, def, look.found, by, note);
+        return this.adopt(id, def, look.found, by, note, chain);
       }
       if (look === 'absent' && outcome === 'unknown') {
         return this.record(id, def, 'failed', by, `${reason}; nothing was created`, error);
@@ -199,15 +216,41 @@ export class Pipeline {
     value: unknown,
     by: string,
     note?: string,
+    chain?: Chain,
   ): Promise<StepOutcome> {
     let detail = '';
+    const marked: StepName[] = [];
     await this.core.update(id, (draft) => {
       detail = def.adopt(draft, value);
       this.finish(draft, def.name, 'done', by);
       const action = isChannel(def.name) ? `${def.name}_sent` : `${def.name}_created`;
       this.audit(draft, by, action, note ? `${detail} (${note})` : detail);
+      // The next steps' intent in the same write, for those whose mark is harmless if a crash
+      // comes before their call: one that can be looked up, or one with an effect stage (an SMS
+      // marked running and then cut short would count as "not confirmed", so it marks itself).
+      for (const step of chain?.next ?? []) {
+        const s = draft.steps[step.name];
+        if (s.status !== 'todo' || step.skip?.(draft, this.core.providers)) continue;
+        if (!step.find && !step.effectStage) continue;
+        this.markRunning(draft, step, false);
+        marked.push(step.name);
+      }
     });
+    for (const name of marked) chain?.marked.add(name);
     return 'done';
+  }
+
+  /** A step's intent: running, one more attempt; `stage` when a look-up must come first. */
+  private markRunning(draft: OnboardingRecord, def: StepDef<unknown>, mayHaveLanded: boolean) {
+    const s = draft.steps[def.name];
+    s.status = 'running';
+    s.startedAt = this.core.nowIso();
+    s.attempts += 1;
+    // An attempt that only looks up must itself count as "may have landed" if it is cut short.
+    if (mayHaveLanded && def.effectStage) s.stage = def.effectStage;
+    else delete s.stage;
+    delete s.reason;
+    delete s.fields;
   }
 
   /** Records a step's end that is not a success, and the delivery for channel steps. */

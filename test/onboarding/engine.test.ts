@@ -117,6 +117,66 @@ describe('resume after an interruption', () => {
   });
 });
 
+describe('one write between steps', () => {
+  test("a step's outcome and the next step's intent are one write; a kill right after it repeats nothing", async () => {
+    const req = request();
+    const { record } = await d.service.submit(req);
+    // What each write of the run left in the store.
+    const writes: OnboardingRecord[] = [];
+    const update = d.store.update.bind(d.store);
+    d.store.update = async (...args) => {
+      const written = await update(...args);
+      writes.push(structuredClone(written));
+      return written;
+    };
+    await d.service.run(record.id);
+    const status = (w: OnboardingRecord) =>
+      Object.fromEntries(Object.entries(w.steps).map(([name, step]) => [name, step.status]));
+    const sipDone = writes.find((w) => w.steps.sip_user.status === 'done')!;
+    expect(status(sipDone)).toEqual({
+      sip_user: 'done',
+      invite: 'running',
+      sms: 'todo',
+      email: 'todo',
+    });
+    const inviteDone = writes.find((w) => w.steps.invite.status === 'done')!;
+    // The e-mail has an effect stage, so its mark is harmless; an SMS marks itself just before it is sent.
+    expect(status(inviteDone)).toMatchObject({ invite: 'done', sms: 'todo', email: 'running' });
+    // SIP user running; its outcome with the invite's intent; the invite's outcome with the
+    // e-mail's; the SMS running; the e-mail's code with "sending"; the SMS and e-mail outcomes;
+    // the state (11 writes before these were merged).
+    expect(writes).toHaveLength(8);
+
+    // Killed right after that write, before the invite's call: the restart looks the invite up
+    // (absent), creates it once, and goes on.
+    const other = request();
+    const second = (await d.service.submit(other)).record;
+    let frozen: () => void = () => {};
+    const killed = new Promise<void>((resolve) => {
+      frozen = resolve;
+    });
+    d.store.update = async (...args) => {
+      const written = await update(...args);
+      if (written.steps.sip_user.status !== 'done') return written;
+      frozen();
+      return new Promise<never>(() => {}); // the process is gone: nothing after this write runs
+    };
+    void d.service.run(second.id);
+    await killed;
+    expect(status((await d.store.get(second.id))!)).toEqual({
+      sip_user: 'done',
+      invite: 'running',
+      sms: 'todo',
+      email: 'todo',
+    });
+    expect(d.counts(other.person)).toEqual({ sipUsers: 1, invites: 0, sms: 0, emails: 0 });
+    await d.restart();
+    const [resumed] = await d.service.resumeUnfinished();
+    expect(resumed!.state).toBe('pending');
+    expect(d.counts(other.person)).toEqual({ sipUsers: 1, invites: 1, sms: 1, emails: 1 });
+  });
+});
+
 describe('per-channel Retry and Resend', () => {
   test('SMS failed, e-mail sent: Retry sends only the SMS; Resend offers the unconfirmed by default', async () => {
     const req = request();

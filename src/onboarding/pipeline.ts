@@ -21,7 +21,12 @@ export type StepOutcome = 'done' | 'failed' | 'unknown' | 'skipped';
  * One run's hand-over between steps: the steps that follow this one, whose
  * intent goes into its outcome's write, and those already marked that way.
  */
-type Chain = { next: StepDef<unknown>[]; marked: Set<StepName> };
+type Chain = {
+  next: StepDef<unknown>[];
+  marked: Set<StepName>;
+  /** The record as this run last wrote it (it holds the lock): the next step need not read it. */
+  latest?: OnboardingRecord;
+};
 
 const CHANNEL_STEPS: Record<Channel, StepDef<unknown>> = {
   sms: smsStep as StepDef<unknown>,
@@ -58,14 +63,18 @@ export class Pipeline {
     // Steps this run marked running with the previous step's outcome and has not attempted yet.
     // Only this run may skip their look-up: it holds the record's lock and made no call for them.
     const marked = new Set<StepName>();
+    let latest: OnboardingRecord | undefined = record;
     for (const def of [sipUserStep, inviteStep] as StepDef<unknown>[]) {
-      const outcome = await this.runStep(id, def, by, { next: next.get(def) ?? [], marked });
+      const chain: Chain = { next: next.get(def) ?? [], marked, latest };
+      const outcome = await this.runStep(id, def, by, chain);
       if (outcome === 'failed' || outcome === 'unknown') return this.failRecord(id, def.name);
       // A start date ahead: the login is reserved now; the rest runs then, through this engine.
       if (def === sipUserStep && waits) return this.schedule(id);
+      latest = chain.latest;
     }
+    // In parallel: each starts from the invite's write; the state is read afresh after both.
     await Promise.all(
-      CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by, { next: [], marked })),
+      CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by, { next: [], marked, latest })),
     );
     record = await core.mustGet(id);
     return this.settle(record);
@@ -98,7 +107,9 @@ export class Pipeline {
     by: string,
     chain: Chain = { next: [], marked: new Set() },
   ): Promise<StepOutcome> {
-    const record = await this.core.mustGet(id);
+    const record = chain.latest ?? (await this.core.mustGet(id));
+    // From here on only a step's own outcome (adopt) says what the record is.
+    delete chain.latest;
     const step = record.steps[def.name];
     if (step.status === 'done' || step.status === 'skipped') return step.status;
     const skip = def.skip?.(record, this.core.providers);
@@ -220,7 +231,7 @@ export class Pipeline {
   ): Promise<StepOutcome> {
     let detail = '';
     const marked: StepName[] = [];
-    await this.core.update(id, (draft) => {
+    const written = await this.core.update(id, (draft) => {
       detail = def.adopt(draft, value);
       this.finish(draft, def.name, 'done', by);
       const action = isChannel(def.name) ? `${def.name}_sent` : `${def.name}_created`;
@@ -237,6 +248,7 @@ export class Pipeline {
       }
     });
     for (const name of marked) chain?.marked.add(name);
+    if (chain) chain.latest = written;
     return 'done';
   }
 

@@ -60,11 +60,6 @@ export class Core {
    */
   perform<T>(id: string, fn: (record: OnboardingRecord) => Promise<T>): Promise<T> {
     this.assertAccepting();
-    return this.performAlways(id, fn);
-  }
-
-  /** Like perform, but also while draining (bookkeeping that must not be lost at shutdown). */
-  performAlways<T>(id: string, fn: (record: OnboardingRecord) => Promise<T>): Promise<T> {
     return this.track(
       this.withLock(id, async () => {
         if (!this.store.shared) return fn(await this.mustGet(id));
@@ -82,6 +77,16 @@ export class Core {
         }
       }),
     );
+  }
+
+  /**
+   * Bookkeeping that calls nothing upstream (where a message lives in Slack): after this
+   * process's earlier operations on the record, also while draining, so it is not lost at a
+   * shutdown. No lease: the store's update is atomic, and a lease only keeps two replicas from
+   * working on one record at once (taking and releasing it cost two more writes).
+   */
+  note(id: string, change: (draft: OnboardingRecord) => void): Promise<OnboardingRecord> {
+    return this.track(this.withLock(id, () => this.update(id, change)));
   }
 
   /** Whether a record's lease is held by another live process. */

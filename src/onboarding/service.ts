@@ -121,11 +121,9 @@ export class OnboardingService {
 
   /** Where a request's approval message lives, to update it in place later. */
   rememberApprovalMessage(id: string, where: { channel: string; ts: string }) {
-    return this.core.performAlways(id, () =>
-      this.core.update(id, (draft) => {
-        if (draft.approval) draft.approval = { ...draft.approval, ...where };
-      }),
-    );
+    return this.core.note(id, (draft) => {
+      if (draft.approval) draft.approval = { ...draft.approval, ...where };
+    });
   }
 
   /**
@@ -243,11 +241,9 @@ export class OnboardingService {
 
   /** Where the requester's result lives in Slack, to update it later (kept through shutdown). */
   rememberSlack(id: string, slack: OnboardingRecord['slack']): Promise<OnboardingRecord> {
-    return this.core.performAlways(id, () =>
-      this.core.update(id, (draft) => {
-        draft.slack = { ...draft.slack, ...slack };
-      }),
-    );
+    return this.core.note(id, (draft) => {
+      draft.slack = { ...draft.slack, ...slack };
+    });
   }
 
   // ——— reads ———

@@ -5,7 +5,7 @@ import type { Door, Serve } from '../slack/app.ts';
 import type { ForwardedAnswer, ForwardedRequest, ToMain, ToWorker } from './protocol.ts';
 
 /** How often the worker tells the main thread what /health should say. */
-export const HEALTH_EVERY_MS = 250;
+const HEALTH_EVERY_MS = 250;
 
 /**
  * The bot's side of the thread split: its door is served by the main thread.

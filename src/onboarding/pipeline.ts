@@ -26,7 +26,11 @@ type Chain = {
   marked: Set<StepName>;
   /** The record as this run last wrote it (it holds the lock): the next step need not read it. */
   latest?: OnboardingRecord;
+  /** The run's deliveries: whichever settles last writes the record's state with its outcome. */
+  settles?: boolean;
 };
+
+const SETTLED = new Set(['done', 'failed', 'unknown', 'skipped']);
 
 const CHANNEL_STEPS: Record<Channel, StepDef<unknown>> = {
   sms: smsStep as StepDef<unknown>,
@@ -51,7 +55,7 @@ export class Pipeline {
   /** Runs the unfinished steps of a `provisioning` record and settles its state. */
   async run(id: string, by = 'system'): Promise<OnboardingRecord> {
     const { core } = this;
-    let record = await core.mustGet(id);
+    const record = await core.mustGet(id);
     if (record.state !== 'provisioning') return this.settleInterrupted(record);
     const waits =
       record.startAt !== undefined && Date.parse(record.startAt) > core.clock().getTime();
@@ -74,10 +78,11 @@ export class Pipeline {
     }
     // In parallel: each starts from the invite's write; the state is read afresh after both.
     await Promise.all(
-      CHANNELS.map((c) => this.runStep(id, CHANNEL_STEPS[c], by, { next: [], marked, latest })),
+      CHANNELS.map((c) =>
+        this.runStep(id, CHANNEL_STEPS[c], by, { next: [], marked, latest, settles: true }),
+      ),
     );
-    record = await core.mustGet(id);
-    return this.settle(record);
+    return this.settle(id);
   }
 
   /** Sends one channel's invitation again (Resend): the step starts afresh. */
@@ -136,7 +141,7 @@ export class Pipeline {
     const { core } = this;
     const { id } = record;
     const step = record.steps[def.name];
-    if (skip) return this.record(id, def, 'skipped', by, skip);
+    if (skip) return this.record(id, def, 'skipped', by, skip, undefined, chain);
     // Marked running with the previous step's outcome, in this run: that mark is this attempt's.
     const premarked = chain.marked.delete(def.name) && step.status === 'running';
     const mayHaveLanded =
@@ -153,7 +158,8 @@ export class Pipeline {
     if (mayHaveLanded) {
       const look = await this.lookup(def, run);
       if (look === 'unknown') {
-        return this.record(id, def, 'unknown', by, 'interrupted before its answer was recorded');
+        const why = 'interrupted before its answer was recorded';
+        return this.record(id, def, 'unknown', by, why, undefined, chain);
       }
       if (look !== 'absent') {
         return this.adopt(id, def, look.found, by, 'found after a restart', chain);
@@ -184,14 +190,15 @@ export class Pipeline {
         return this.adopt(id, def, look.found, by, note, chain);
       }
       if (look === 'absent' && outcome === 'unknown') {
-        return this.record(id, def, 'failed', by, `${reason}; nothing was created`, error);
+        return this.record(id, def, 'failed', by, `${reason}; nothing was created`, error, chain);
       }
     }
     this.core.log.warn(`${def.label} ${outcome === 'unknown' ? 'not confirmed' : 'failed'}`, {
       onboarding: id,
       ...errorFields(error),
     });
-    return this.record(id, def, outcome === 'unknown' ? 'unknown' : 'failed', by, reason, error);
+    const ended = outcome === 'unknown' ? 'unknown' : 'failed';
+    return this.record(id, def, ended, by, reason, error, chain);
   }
 
   private async lookup(def: StepDef<unknown>, run: StepRun): Promise<Lookup<unknown>> {
@@ -246,6 +253,7 @@ export class Pipeline {
         this.markRunning(draft, step, false);
         marked.push(step.name);
       }
+      this.settleIfLast(draft, chain);
     });
     for (const name of marked) chain?.marked.add(name);
     if (chain) chain.latest = written;
@@ -273,14 +281,17 @@ export class Pipeline {
     by: string,
     reason: string,
     error?: unknown,
+    chain?: Chain,
   ): Promise<StepOutcome> {
     const fields = (error as { fields?: Record<string, string> } | undefined)?.fields;
     await this.core.update(id, (draft) => {
       this.finish(draft, def.name, outcome, by, reason);
       if (fields && Object.keys(fields).length > 0) draft.steps[def.name].fields = fields;
-      if (outcome === 'skipped') return;
-      const verb = outcome === 'unknown' ? 'not_confirmed' : 'failed';
-      this.audit(draft, by, `${def.name}_${verb}`, reason);
+      if (outcome !== 'skipped') {
+        const verb = outcome === 'unknown' ? 'not_confirmed' : 'failed';
+        this.audit(draft, by, `${def.name}_${verb}`, reason);
+      }
+      this.settleIfLast(draft, chain);
     });
     return outcome;
   }
@@ -343,37 +354,48 @@ export class Pipeline {
   }
 
   /**
-   * The state after the deliveries: failed only when every delivery tried
-   * failed for certain; a delivery that may have gone out keeps it pending.
+   * The state after the deliveries, unless the last delivery's write already set it: failed
+   * only when every delivery tried failed for certain; a delivery that may have gone out keeps
+   * it pending.
    */
-  private async settle(record: OnboardingRecord): Promise<OnboardingRecord> {
-    const tried = CHANNELS.filter((c) => record.deliveries[c].status !== 'skipped');
-    const sent = tried.filter((c) => record.deliveries[c].status === 'sent');
-    const unknown = tried.filter((c) => record.deliveries[c].status === 'unknown');
-    const failed = tried.filter((c) => record.deliveries[c].status === 'failed');
-    const allFailed = tried.length > 0 && failed.length === tried.length;
-    const updated = await this.core.update(record.id, (draft) => {
-      if (allFailed) {
-        draft.state = 'failed';
-        draft.failedStep = failed[0]!;
-        this.audit(draft, 'system', 'failed', 'no invitation could be delivered');
-        return;
-      }
-      draft.state = 'pending';
-      delete draft.failedStep;
-      const parts = [
-        sent.length > 0 ? `sent by ${sent.map((c) => CHANNEL_LABEL[c]).join(' and ')}` : '',
-        ...unknown.map((c) => `${CHANNEL_LABEL[c]} not confirmed`),
-        ...failed.map((c) => `${CHANNEL_LABEL[c]} failed`),
-      ].filter(Boolean);
-      this.audit(draft, 'system', 'invited', parts.join('; ') || 'no channel used');
-    });
+  private async settle(id: string): Promise<OnboardingRecord> {
+    let record = await this.core.mustGet(id);
+    if (record.state === 'provisioning') {
+      record = await this.core.update(id, (draft) => this.applySettle(draft));
+    }
     this.core.log.info('onboarding provisioned', {
-      onboarding: record.id,
-      state: updated.state,
-      sent,
+      onboarding: id,
+      state: record.state,
+      sent: CHANNELS.filter((c) => record.deliveries[c].status === 'sent'),
     });
-    return this.core.changed(updated);
+    return this.core.changed(record);
+  }
+
+  /** With the run's last delivery settled, the record's state goes into the same write. */
+  private settleIfLast(draft: OnboardingRecord, chain: Chain | undefined): void {
+    if (!chain?.settles || CHANNELS.some((c) => !SETTLED.has(draft.steps[c].status))) return;
+    this.applySettle(draft);
+  }
+
+  private applySettle(draft: OnboardingRecord): void {
+    const tried = CHANNELS.filter((c) => draft.deliveries[c].status !== 'skipped');
+    const sent = tried.filter((c) => draft.deliveries[c].status === 'sent');
+    const unknown = tried.filter((c) => draft.deliveries[c].status === 'unknown');
+    const failed = tried.filter((c) => draft.deliveries[c].status === 'failed');
+    if (tried.length > 0 && failed.length === tried.length) {
+      draft.state = 'failed';
+      draft.failedStep = failed[0]!;
+      this.audit(draft, 'system', 'failed', 'no invitation could be delivered');
+      return;
+    }
+    draft.state = 'pending';
+    delete draft.failedStep;
+    const parts = [
+      sent.length > 0 ? `sent by ${sent.map((c) => CHANNEL_LABEL[c]).join(' and ')}` : '',
+      ...unknown.map((c) => `${CHANNEL_LABEL[c]} not confirmed`),
+      ...failed.map((c) => `${CHANNEL_LABEL[c]} failed`),
+    ].filter(Boolean);
+    this.audit(draft, 'system', 'invited', parts.join('; ') || 'no channel used');
   }
 
   private audit(draft: OnboardingRecord, by: string, action: string, detail?: string): void {

@@ -2,13 +2,20 @@ import { errorFields } from '../log.ts';
 import type { Core } from './core.ts';
 import { classify, describeError } from './errors.ts';
 import {
-  CHANNEL_LABEL,
   CHANNELS,
   type Channel,
   type OnboardingRecord,
   STEP_LABEL,
   type StepName,
 } from './model.ts';
+import {
+  audit,
+  deliveriesSettled,
+  finish,
+  isChannel,
+  markRunning,
+  settleState,
+} from './step-drafts.ts';
 import { emailStep } from './steps/email.ts';
 import { inviteStep } from './steps/invite.ts';
 import { sipUserStep } from './steps/sip-user.ts';
@@ -30,15 +37,10 @@ type Chain = {
   settles?: boolean;
 };
 
-const SETTLED = new Set(['done', 'failed', 'unknown', 'skipped']);
-
 const CHANNEL_STEPS: Record<Channel, StepDef<unknown>> = {
   sms: smsStep as StepDef<unknown>,
   email: emailStep as StepDef<unknown>,
 };
-
-const isChannel = (name: StepName): name is Channel =>
-  (CHANNELS as readonly string[]).includes(name);
 
 /**
  * The step engine and the provisioning pipeline: SIP user → invite → SMS and
@@ -152,7 +154,7 @@ export class Pipeline {
     const run = this.stepRun(
       premarked
         ? record
-        : await core.update(id, (draft) => this.markRunning(draft, def, mayHaveLanded)),
+        : await core.update(id, (draft) => markRunning(draft, def, mayHaveLanded, core.nowIso())),
       def.name,
     );
     if (mayHaveLanded) {
@@ -240,9 +242,9 @@ export class Pipeline {
     const marked: StepName[] = [];
     const written = await this.core.update(id, (draft) => {
       detail = def.adopt(draft, value);
-      this.finish(draft, def.name, 'done', by);
+      finish(draft, def.name, 'done', by, this.core.nowIso());
       const action = isChannel(def.name) ? `${def.name}_sent` : `${def.name}_created`;
-      this.audit(draft, by, action, note ? `${detail} (${note})` : detail);
+      audit(draft, by, action, this.core.nowIso(), note ? `${detail} (${note})` : detail);
       // The next steps' intent in the same write, for those whose mark is harmless if a crash
       // comes before their call: one that can be looked up, or one with an effect stage (an SMS
       // marked running and then cut short would count as "not confirmed", so it marks itself).
@@ -250,7 +252,7 @@ export class Pipeline {
         const s = draft.steps[step.name];
         if (s.status !== 'todo' || step.skip?.(draft, this.core.providers)) continue;
         if (!step.find && !step.effectStage) continue;
-        this.markRunning(draft, step, false);
+        markRunning(draft, step, false, this.core.nowIso());
         marked.push(step.name);
       }
       this.settleIfLast(draft, chain);
@@ -258,19 +260,6 @@ export class Pipeline {
     for (const name of marked) chain?.marked.add(name);
     if (chain) chain.latest = written;
     return 'done';
-  }
-
-  /** A step's intent: running, one more attempt; `stage` when a look-up must come first. */
-  private markRunning(draft: OnboardingRecord, def: StepDef<unknown>, mayHaveLanded: boolean) {
-    const s = draft.steps[def.name];
-    s.status = 'running';
-    s.startedAt = this.core.nowIso();
-    s.attempts += 1;
-    // An attempt that only looks up must itself count as "may have landed" if it is cut short.
-    if (mayHaveLanded && def.effectStage) s.stage = def.effectStage;
-    else delete s.stage;
-    delete s.reason;
-    delete s.fields;
   }
 
   /** Records a step's end that is not a success, and the delivery for channel steps. */
@@ -285,59 +274,26 @@ export class Pipeline {
   ): Promise<StepOutcome> {
     const fields = (error as { fields?: Record<string, string> } | undefined)?.fields;
     await this.core.update(id, (draft) => {
-      this.finish(draft, def.name, outcome, by, reason);
+      finish(draft, def.name, outcome, by, this.core.nowIso(), reason);
       if (fields && Object.keys(fields).length > 0) draft.steps[def.name].fields = fields;
       if (outcome !== 'skipped') {
         const verb = outcome === 'unknown' ? 'not_confirmed' : 'failed';
-        this.audit(draft, by, `${def.name}_${verb}`, reason);
+        audit(draft, by, `${def.name}_${verb}`, this.core.nowIso(), reason);
       }
       this.settleIfLast(draft, chain);
     });
     return outcome;
   }
 
-  private finish(
-    draft: OnboardingRecord,
-    name: StepName,
-    status: 'done' | 'failed' | 'unknown' | 'skipped',
-    by: string,
-    reason?: string,
-  ): void {
-    const now = this.core.nowIso();
-    const step = draft.steps[name];
-    step.status = status;
-    step.finishedAt = now;
-    delete step.stage;
-    if (reason) step.reason = reason;
-    else {
-      delete step.reason;
-      delete step.fields;
-    }
-    if (!isChannel(name)) return;
-    const delivery = draft.deliveries[name];
-    delivery.status = status === 'done' ? 'sent' : status;
-    if (reason) delivery.reason = reason;
-    else delete delivery.reason;
-    if (status === 'done') delivery.sentAt = now;
-    if (status !== 'skipped') {
-      delivery.attempts.push({
-        at: now,
-        ok: status === 'done',
-        by,
-        ...(reason ? { reason } : {}),
-        ...(status === 'unknown' ? { unknown: true } : {}),
-      });
-    }
-  }
-
   private async failRecord(id: string, step: StepName): Promise<OnboardingRecord> {
     const record = await this.core.update(id, (draft) => {
       draft.state = 'failed';
       draft.failedStep = step;
-      this.audit(
+      audit(
         draft,
         'system',
         'failed',
+        this.core.nowIso(),
         `${STEP_LABEL[step]}: ${draft.steps[step].reason ?? ''}`,
       );
     });
@@ -348,7 +304,13 @@ export class Pipeline {
   private async schedule(id: string): Promise<OnboardingRecord> {
     const record = await this.core.update(id, (draft) => {
       draft.state = 'scheduled';
-      this.audit(draft, 'system', 'scheduled', `the invite goes out ${draft.startAt}`);
+      audit(
+        draft,
+        'system',
+        'scheduled',
+        this.core.nowIso(),
+        `the invite goes out ${draft.startAt}`,
+      );
     });
     return this.core.changed(record);
   }
@@ -361,7 +323,7 @@ export class Pipeline {
   private async settle(id: string): Promise<OnboardingRecord> {
     let record = await this.core.mustGet(id);
     if (record.state === 'provisioning') {
-      record = await this.core.update(id, (draft) => this.applySettle(draft));
+      record = await this.core.update(id, (draft) => settleState(draft, this.core.nowIso()));
     }
     this.core.log.info('onboarding provisioned', {
       onboarding: id,
@@ -373,32 +335,6 @@ export class Pipeline {
 
   /** With the run's last delivery settled, the record's state goes into the same write. */
   private settleIfLast(draft: OnboardingRecord, chain: Chain | undefined): void {
-    if (!chain?.settles || CHANNELS.some((c) => !SETTLED.has(draft.steps[c].status))) return;
-    this.applySettle(draft);
-  }
-
-  private applySettle(draft: OnboardingRecord): void {
-    const tried = CHANNELS.filter((c) => draft.deliveries[c].status !== 'skipped');
-    const sent = tried.filter((c) => draft.deliveries[c].status === 'sent');
-    const unknown = tried.filter((c) => draft.deliveries[c].status === 'unknown');
-    const failed = tried.filter((c) => draft.deliveries[c].status === 'failed');
-    if (tried.length > 0 && failed.length === tried.length) {
-      draft.state = 'failed';
-      draft.failedStep = failed[0]!;
-      this.audit(draft, 'system', 'failed', 'no invitation could be delivered');
-      return;
-    }
-    draft.state = 'pending';
-    delete draft.failedStep;
-    const parts = [
-      sent.length > 0 ? `sent by ${sent.map((c) => CHANNEL_LABEL[c]).join(' and ')}` : '',
-      ...unknown.map((c) => `${CHANNEL_LABEL[c]} not confirmed`),
-      ...failed.map((c) => `${CHANNEL_LABEL[c]} failed`),
-    ].filter(Boolean);
-    this.audit(draft, 'system', 'invited', parts.join('; ') || 'no channel used');
-  }
-
-  private audit(draft: OnboardingRecord, by: string, action: string, detail?: string): void {
-    draft.audit.push({ at: this.core.nowIso(), by, action, ...(detail ? { detail } : {}) });
+    if (chain?.settles && deliveriesSettled(draft)) settleState(draft, this.core.nowIso());
   }
 }

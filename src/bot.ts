@@ -115,7 +115,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     }),
     service.shared ? (key) => service.claimJobSlot('click', key) : undefined,
-    { render: () => metrics.render(), observeFetch: metrics.observeSlackFetch },
+    {
+      render: () => metrics.render(),
+      observeFetch: metrics.observeSlackFetch,
+      slackFailed: metrics.slackFailed,
+    },
   );
   const { app } = slack;
   // Buttons and dialogs are bound to what the bot rendered, under a key derived from the app's secret.
@@ -159,6 +163,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
     clock,
     notifier,
+    slack: app.client,
     authz: new Authorizer(config.admins, app.client, logger, undefined, {
       users: config.approvals.requesters,
       groups: config.approvals.requesterGroups,

@@ -30,6 +30,7 @@ export class BotMetrics {
   readonly upstreamError: (error: UpstreamError) => void;
   readonly jobRan: (job: string, result: JobResult) => void;
   readonly observeSlackFetch: (inner: typeof fetch) => typeof fetch;
+  readonly slackFailed: (method: string, error: string) => void;
   private reads: MetricsReads | undefined;
   private readonly queues: { queue(name: string, read: QueueSource): void };
 
@@ -38,7 +39,9 @@ export class BotMetrics {
     const guard = scrapeGuard(registry);
     this.observer = stepMetrics(registry);
     this.upstreamError = upstreamMetrics(registry);
-    this.observeSlackFetch = slackMetrics(registry, options.slackApiUrl).observe;
+    const slack = slackMetrics(registry, options.slackApiUrl);
+    this.observeSlackFetch = slack.observe;
+    this.slackFailed = slack.failed;
     this.jobRan = jobMetrics(registry, {
       now: options.now,
       guard,

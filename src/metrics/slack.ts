@@ -23,6 +23,8 @@ export function slackMetrics(registry: Registry, apiUrl: string) {
     errors.inc({ method: label(method), error: label(error) });
 
   return {
+    /** One failed call, counted by the client that made it. */
+    failed,
     /** `fetch`, observed; the answer goes back to the client untouched and unwaited. */
     observe(inner: typeof fetch): typeof fetch {
       return async (input, init) => {

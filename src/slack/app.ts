@@ -8,7 +8,7 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { keepAliveFetch } from '../net/keep-alive.ts';
+import { keepAliveFetch, sharedAgent } from '../net/keep-alive.ts';
 import type { SlackContext } from './context.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { createFrontDoor, type FrontDoorOptions } from './front-door.ts';
@@ -18,6 +18,7 @@ import * as events from './listeners/events/index.ts';
 import * as views from './listeners/views/index.ts';
 import { oncePerClick } from './middleware/once-per-click.ts';
 import { payloadGuard } from './middleware/payload-guard.ts';
+import { SlackWebClient } from './web-client.ts';
 
 /** Every listener, registered on the app once the context exists. */
 export function registerListeners(app: App, ctx: SlackContext): void {
@@ -76,16 +77,19 @@ export function createSlackApp(
   metrics?: {
     render: () => Promise<{ contentType: string; body: string }>;
     observeFetch: (inner: typeof fetch) => typeof fetch;
+    slackFailed: (method: string, error: string) => void;
   },
 ): SlackApp {
   const boltLogger = toBoltLogger(logger.child({ component: 'bolt' }));
+  const retryConfig = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 };
+  // Reused connections to Slack (web-api 8 calls fetch; it has no `agent` option any more).
+  const fetch = metrics ? metrics.observeFetch(keepAliveFetch()) : keepAliveFetch();
   const clientOptions = {
     slackApiUrl: `${config.slack.apiUrl}/`,
     timeout: 10_000,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    retryConfig,
     rejectRateLimitedCalls: false,
-    // Reused connections to Slack (web-api 8 calls fetch; it has no `agent` option any more).
-    fetch: metrics ? metrics.observeFetch(keepAliveFetch()) : keepAliveFetch(),
+    fetch,
   };
   let served: Served | undefined;
   const receiver =
@@ -112,6 +116,18 @@ export function createSlackApp(
     logger: boltLogger,
     clientOptions,
     extendedErrorHandler: true,
+  });
+  // The client of every call the bot makes (the notifier, the jobs, and the listeners through
+  // their context), without the library's per-call debug serialisation (web-client.ts). Bolt
+  // keeps its own pooled clients for the `client` argument; the listeners leave that one unused.
+  app.client = new SlackWebClient(config.slack.botToken, {
+    apiUrl: config.slack.apiUrl,
+    timeoutMs: clientOptions.timeout,
+    retry: retryConfig,
+    logger: boltLogger,
+    dispatcher: sharedAgent(),
+    fetch,
+    ...(metrics ? { failed: metrics.slackFailed } : {}),
   });
   // Before anything else: a payload our listeners cannot read is acked and dropped (Socket Mode;
   // in HTTP mode the front door refuses it with a 400 before Bolt sees it).

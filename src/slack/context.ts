@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../onboarding/clock.ts';
@@ -16,6 +17,11 @@ export type SlackContext = {
   clock: Clock;
   authz: Authorizer;
   notifier: Notifier;
+  /**
+   * The Web API client of every call the bot makes (web-client.ts). Bolt's per-request `client`
+   * is another instance (a pooled library client per team id), so listeners take this one.
+   */
+  slack: WebClient;
   /** Seals and checks the record ids behind buttons and dialogs. */
   binder: Binder;
   /** Clicked messages' blocks while a dialog about them is open. */

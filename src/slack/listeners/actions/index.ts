@@ -43,7 +43,8 @@ export function register(app: App, ctx: SlackContext): void {
     app.action<BlockAction<ButtonAction>>(
       actionPattern(verb),
       admin,
-      async ({ ack, body, action, client, respond }) => {
+      async ({ ack, body, action, respond }) => {
+        const client = ctx.slack;
         await ack();
         const recordId = ctx.binder.open(verb, action.action_id, action.value);
         const clicked: Clicked = {

@@ -9,7 +9,8 @@ type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
 /** The SIP login suggestion follows the name as it is typed (first/last name dispatch actions). */
 export function registerLoginSuggestion(app: App, ctx: SlackContext): void {
-  const suggest = async ({ ack, body, client }: Args) => {
+  const suggest = async ({ ack, body }: Args) => {
+    const client = ctx.slack;
     await ack();
     const view = body.view;
     if (!view || view.callback_id !== CALLBACK.onboardModal) return;

@@ -6,11 +6,7 @@ import type { Subcommand } from './index.ts';
 const EXPORT_MAX = 100_000;
 
 /** `/onboard export [open|all]`: a CSV of the records, sent to the requester's DM with the bot. */
-export const exportRecords: Subcommand = async (
-  ctx,
-  { client, command, respond },
-  [which = 'open'],
-) => {
+export const exportRecords: Subcommand = async (ctx, { command, respond }, [which = 'open']) => {
   if (which !== 'open' && which !== 'all') {
     await respond({
       response_type: 'ephemeral',
@@ -21,10 +17,10 @@ export const exportRecords: Subcommand = async (
   try {
     const records =
       which === 'open' ? await ctx.service.listOpen() : await ctx.service.recent(EXPORT_MAX);
-    const dm = await client.conversations.open({ users: command.user_id });
+    const dm = await ctx.slack.conversations.open({ users: command.user_id });
     const channel = dm.channel?.id;
     if (!channel) throw new Error('conversations.open gave no channel');
-    await client.filesUploadV2({
+    await ctx.slack.filesUploadV2({
       channel_id: channel,
       filename: `onboardings-${which}-${ctx.clock().toISOString().slice(0, 10)}.csv`,
       title: `Onboardings (${which})`,

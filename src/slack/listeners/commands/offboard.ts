@@ -10,7 +10,8 @@ import type { Subcommand } from './index.ts';
  * `/onboard offboard <email | login>`: the confirmation dialog for a member the
  * bot onboarded. Anyone it does not know is said so, and nothing is done.
  */
-export const offboard: Subcommand = async (ctx, { respond, command, client }, words) => {
+export const offboard: Subcommand = async (ctx, { respond, command }, words) => {
+  const client = ctx.slack;
   const query = words.join(' ');
   if (!query) {
     await respond({

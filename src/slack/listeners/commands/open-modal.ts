@@ -6,10 +6,8 @@ import { yieldToIo } from '../io.ts';
 import type { CommandArgs } from './index.ts';
 
 /** `/onboard`: the modal. The trigger expires about 3 s after the command: views.open comes first. */
-export async function openModal(
-  ctx: SlackContext,
-  { ack, command, client }: CommandArgs,
-): Promise<void> {
+export async function openModal(ctx: SlackContext, { ack, command }: CommandArgs): Promise<void> {
+  const client = ctx.slack;
   const userId = command.user_id;
   const known = ctx.authz.knownRole(userId);
   if (known === 'none') {

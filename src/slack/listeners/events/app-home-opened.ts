@@ -5,7 +5,8 @@ import { homeFor } from '../../home.ts';
 type Args = AllMiddlewareArgs & SlackEventMiddlewareArgs<'app_home_opened'>;
 
 /** The Home tab: state at a glance for admins, what the bot does for everyone else. */
-export async function appHomeOpened(ctx: SlackContext, { event, client }: Args): Promise<void> {
+export async function appHomeOpened(ctx: SlackContext, { event }: Args): Promise<void> {
+  const client = ctx.slack;
   if (event.tab !== 'home') return;
   const role = await ctx.authz.role(event.user);
   await client.views.publish({

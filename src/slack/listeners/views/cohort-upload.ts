@@ -22,7 +22,8 @@ const INLINE_PROBLEMS = 3;
  * pushed "checking" view that the preview or the problem then replaces. The
  * form stays below either: going back is how a file is fixed.
  */
-export async function cohortUpload(ctx: SlackContext, { ack, body, view, client }: Args) {
+export async function cohortUpload(ctx: SlackContext, { ack, body, view }: Args) {
+  const client = ctx.slack;
   const values = view.state.values as State;
   const fileId = values[COHORT_INPUT.file]?.[`${COHORT_INPUT.file}_input`]?.files?.[0]?.id;
   const pasted = values[COHORT_INPUT.text]?.[`${COHORT_INPUT.text}_input`]?.value ?? '';

@@ -38,13 +38,13 @@ export async function checkDialog(
  */
 export async function runDialog(
   ctx: SlackContext,
-  { ack, body, view, client }: DialogArgs,
+  { ack, body, view }: DialogArgs,
   metadata: DialogMetadata,
   verb: string,
   run: () => Promise<ActionOutcome>,
 ): Promise<void> {
   await ack();
-  await applyOutcome(ctx, client, {
+  await applyOutcome(ctx, ctx.slack, {
     userId: body.user.id,
     recordId: metadata.recordId,
     container: metadata.container,

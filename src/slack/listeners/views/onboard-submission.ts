@@ -23,7 +23,7 @@ type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
  */
 export async function onboardSubmission(
   ctx: SlackContext,
-  { ack, body, view, client }: Args,
+  { ack, body, view }: Args,
 ): Promise<void> {
   const userId = body.user.id;
   const enabled = ctx.service.enabledChannels();
@@ -135,7 +135,7 @@ export async function onboardSubmission(
         ? error.message
         : 'the bot could not save a step (its data store did not answer); it resumes from where it stopped at the next start, and nothing is sent twice.';
     await ctx.notifier.audit(`:x: Onboarding by <@${userId}> could not run: ${esc(message)}`);
-    await client.chat
+    await ctx.slack.chat
       .postMessage({ channel: userId, text: `:x: The onboarding could not run: ${esc(message)}` })
       .catch(() => undefined);
   }

@@ -7,7 +7,8 @@ import { checkDialog, type DialogArgs } from './dialog.ts';
 
 /** The reject dialog's submission: the request is closed, its message updated, the requester told. */
 export async function rejectSubmission(ctx: SlackContext, args: DialogArgs): Promise<void> {
-  const { ack, body, view, client } = args;
+  const { ack, body, view } = args;
+  const client = ctx.slack;
   const userId = body.user.id;
   const metadata = await checkDialog(ctx, args);
   if (!metadata) return;

@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RecordStore } from '../onboarding/ports.ts';
-import { PostgresStore } from './postgres/store.ts';
 import { Store } from './store.ts';
 
 /** `reachable`: false while the database does not answer (lowdb: always true). */
@@ -16,6 +15,10 @@ export type OpenedStore = RecordStore & {
  * database fails here with a secret-free DatabaseUnavailableError.
  */
 export async function openStore(config: Config, log: Logger): Promise<OpenedStore> {
-  if (config.databaseUrl) return PostgresStore.open(config.databaseUrl, { log });
+  if (config.databaseUrl) {
+    // Loaded only when asked for: a bot on lowdb never loads the driver.
+    const { PostgresStore } = await import('./postgres/store.ts');
+    return PostgresStore.open(config.databaseUrl, { log });
+  }
   return Store.open(config.dataFile, { log });
 }

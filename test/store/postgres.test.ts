@@ -212,6 +212,30 @@ describe('PostgresStore', () => {
     await expect(read).rejects.toThrow(record.id);
   });
 
+  test('parallel changes of one record from one process go in turn, each applied once to the copy the previous one wrote', async () => {
+    const store = await open(await emptyDatabaseUrl('pg'));
+    const { record } = await store.insert(makeRecord());
+    const calls: string[] = [];
+    const append = (text: string) => (d: OnboardingRecord) => {
+      calls.push(`${text}:${d.note ?? ''}`);
+      if (text === 'bad') throw new Error('refused');
+      d.note = `${d.note ?? ''}${text}`;
+    };
+    // Run alone, a change after a refused one would compare against the same version and each
+    // later one would be judged twice (on its stale copy, then on the locked row).
+    const results = await Promise.allSettled(
+      ['x', 'y', 'bad', 'z'].map((t) => store.update(record.id, append(t), NOW)),
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(calls).toEqual(['x:', 'y:x', 'bad:xy', 'bad:xy', 'z:xy']);
+    expect((await store.get(record.id))?.note).toBe('xyz');
+  });
+
   test('two replicas changing one record in turn lose nothing (compare-and-set, then the lock)', async () => {
     const url = await emptyDatabaseUrl('pg');
     const a = await open(url);

@@ -32,6 +32,8 @@ type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T
  */
 export class RecordWriter {
   private readonly known = new Map<string, { version: number; record: OnboardingRecord }>();
+  /** The last change in progress per record (see update). */
+  private readonly tails = new Map<string, Promise<void>>();
   private readonly pool: pg.Pool;
   private readonly transaction: Transaction;
 
@@ -40,7 +42,28 @@ export class RecordWriter {
     this.transaction = transaction;
   }
 
-  async update(
+  /**
+   * Changes of one record from this process go one after another: a pipeline's parallel
+   * deliveries write the same record at once, and the second compare-and-set would fail against
+   * the first and take the locked path (a failed statement and four more round trips); in turn,
+   * it applies to the copy the first wrote and succeeds.
+   */
+  update(id: string, change: (draft: OnboardingRecord) => void, now: Date) {
+    const run = (this.tails.get(id) ?? Promise.resolve()).then(() =>
+      this.updateNow(id, change, now),
+    );
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(id, tail);
+    void tail.then(() => {
+      if (this.tails.get(id) === tail) this.tails.delete(id);
+    });
+    return run;
+  }
+
+  private async updateNow(
     id: string,
     change: (draft: OnboardingRecord) => void,
     now: Date,

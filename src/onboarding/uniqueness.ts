@@ -15,8 +15,12 @@ export async function loginClash(
   login: string,
   except: Except = {},
 ): Promise<OnboardingRecord | undefined> {
-  const candidates = [...(await store.findOpen({ login }))];
-  const newest = await store.findByEmailOrLogin(login);
+  // Both at once: on a database, the submission's ack waits for them (two round trips in one).
+  const [open, newest] = await Promise.all([
+    store.findOpen({ login }),
+    store.findByEmailOrLogin(login),
+  ]);
+  const candidates = [...open];
   if (newest && newest.person.login.toLowerCase() === login.toLowerCase()) candidates.push(newest);
   return candidates.find(
     (r) =>

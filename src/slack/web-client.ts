@@ -24,17 +24,18 @@ export type SlackClientOptions = {
 };
 
 /**
- * The Web API client Bolt hands to every listener, with the one call every
+ * The Web API client of every call the bot makes, with the one call every
  * method goes through done here. The library's `apiCall` serialises each
  * request body, its headers and each result for its debug log
  * (`JSON.stringify(redact(…))`), debug on or off: for a message with blocks,
  * more CPU than the HTTP call itself. What is kept from the library: the
- * form-encoded body (objects as JSON), the bearer token, `team_id`, a time-out
- * per attempt, retries of a 429 (after its Retry-After), of other non-200s and
- * of network errors with the same backoff, and the same error classes
+ * form-encoded body (objects as JSON), the bearer token, a time-out per
+ * attempt, retries of a 429 (after its Retry-After), of other non-200s and of
+ * network errors with the same backoff, and the same error classes
  * (`error.data.error` for Slack's `ok: false`). Not kept: the library's queue,
- * which paused every call of the client during one call's rate limit; the
- * outbox paces channel posts itself. File uploads still take the library's path.
+ * which paused every call of the client during one call's rate limit (the
+ * outbox paces channel posts itself), and `team_id`, which the bot's
+ * single-workspace client never had. File uploads still take the library's path.
  */
 export class SlackWebClient extends WebClient {
   readonly #o: SlackClientOptions;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -18,47 +19,42 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      const method = (req.url ?? '').replace(/^\/api\//, '');
-      seen.push({ method, body, authorization: req.headers.authorization });
-      const n = (attempts.get(method) ?? 0) + 1;
-      attempts.set(method, n);
-      const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
-        res
-          .writeHead(status, { 'content-type': 'application/json', ...headers })
-          .end(JSON.stringify(value));
-      switch (method) {
-        case 'chat.postMessage':
-          return json(
-            200,
-            { ok: true, ts: '1.2', response_metadata: { warnings: ['missing_charset'] } },
-            { 'x-oauth-scopes': 'chat:write, commands', 'x-accepted-oauth-scopes': 'chat:write' },
-          );
-        case 'platform.error':
-          return json(200, { ok: false, error: 'channel_not_found' });
-        case 'not.json':
-          return res.writeHead(200).end('<html>maintenance</html>');
-        case 'flaky.500':
-          return n < 3 ? json(500, { oops: true }) : json(200, { ok: true, after: n });
-        case 'always.503':
-          return res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
-        case 'rate.limited':
-          return n < 2 ? json(429, { ok: false }, { 'retry-after': '0' }) : json(200, { ok: true });
-        case 'rate.no-header':
-          return json(429, { ok: false });
-        case 'drop':
-          return req.socket.destroy();
-        case 'slow':
-          return setTimeout(() => json(200, { ok: true }), 400);
-        default:
-          return json(404, { ok: false, error: 'unknown_method' });
-      }
-    });
+  server = createServer(async (req, res) => {
+    const body = await text(req);
+    const method = (req.url ?? '').replace(/^\/api\//, '');
+    seen.push({ method, body, authorization: req.headers.authorization });
+    const n = (attempts.get(method) ?? 0) + 1;
+    attempts.set(method, n);
+    const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify(value));
+    switch (method) {
+      case 'chat.postMessage':
+        return json(
+          200,
+          { ok: true, ts: '1.2', response_metadata: { warnings: ['missing_charset'] } },
+          { 'x-oauth-scopes': 'chat:write, commands', 'x-accepted-oauth-scopes': 'chat:write' },
+        );
+      case 'platform.error':
+        return json(200, { ok: false, error: 'channel_not_found' });
+      case 'not.json':
+        return res.writeHead(200).end('<html>maintenance</html>');
+      case 'flaky.500':
+        return n < 3 ? json(500, { oops: true }) : json(200, { ok: true, after: n });
+      case 'always.503':
+        return res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
+      case 'rate.limited':
+        return n < 2 ? json(429, { ok: false }, { 'retry-after': '0' }) : json(200, { ok: true });
+      case 'rate.no-header':
+        return json(429, { ok: false });
+      case 'drop':
+        return req.socket.destroy();
+      case 'slow':
+        return setTimeout(() => json(200, { ok: true }), 400);
+      default:
+        return json(404, { ok: false, error: 'unknown_method' });
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;

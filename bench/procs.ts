@@ -170,9 +170,11 @@ export const BOT_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 /**
  * The environment `npm start` adds: Node's compile cache, so that a start after the first
- * loads neither the type stripper (about 17 MB per thread) nor compiles the modules again.
+ * loads neither the type stripper (about 17 MB per thread) nor compiles the modules again, and
+ * glibc's fixed mmap threshold (README, "Memory settings").
  */
 export const BOT_NODE_ENV = {
+  MALLOC_MMAP_THRESHOLD_: '131072',
   NODE_COMPILE_CACHE: fileURLToPath(
     new URL('../node_modules/.cache/node-compile-cache', import.meta.url),
   ),

@@ -1,14 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import {
-  App,
-  type Logger as BoltLogger,
-  HTTPReceiver,
-  LogLevel,
-  SocketModeReceiver,
-} from '@slack/bolt';
+import type { App as BoltApp, Logger as BoltLogger } from '@slack/bolt';
+import { LogLevel } from '@slack/web-api';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { keepAliveFetch, sharedAgent } from '../net/keep-alive.ts';
+import { App, HTTPReceiver, SocketModeReceiver } from './bolt.ts';
 import type { SlackContext } from './context.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { createFrontDoor, type FrontDoorOptions } from './front-door.ts';
@@ -21,7 +17,7 @@ import { payloadGuard } from './middleware/payload-guard.ts';
 import { SlackWebClient } from './web-client.ts';
 
 /** Every listener, registered on the app once the context exists. */
-export function registerListeners(app: App, ctx: SlackContext): void {
+export function registerListeners(app: BoltApp, ctx: SlackContext): void {
   for (const kind of [commands, views, actions, events]) kind.register(app, ctx);
 }
 
@@ -55,7 +51,7 @@ export const serveInProcess: Serve = async (door, port, logger) => {
 };
 
 export type SlackApp = {
-  app: App;
+  app: BoltApp;
   /** Starts the HTTP server (and Socket Mode); resolves with the HTTP port. */
   start(serve?: Serve): Promise<number | undefined>;
   /** Stops taking requests and waits (up to `timeoutMs`) for listener work in progress. */

@@ -150,9 +150,13 @@ export class SlackWebClient extends WebClient {
       this.#o.logger.warn(`${method}: ${warning}`);
     }
     if (!result.ok) {
-      this.#o.failed?.(method, typeof result.error === 'string' ? result.error : 'unknown_error');
+      const code = typeof result.error === 'string' ? result.error : 'unknown_error';
+      this.#o.failed?.(method, code);
+      this.#o.logger.debug(`apiCall('${method}') failed: ${code}`);
       throw new WebAPIPlatformError(result as never);
     }
+    // Which calls were made, for LOG_LEVEL=debug; never a body (the library logged them all).
+    this.#o.logger.debug(`apiCall('${method}') ok`);
     return result;
   }
 }

@@ -33,7 +33,7 @@ export function lightFetch(dispatcher: Dispatcher): typeof fetch {
       payload = body;
       if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
     } else if (body) payload = new Uint8Array(body as ArrayBuffer);
-    else if (given?.body) payload = new Uint8Array(await given.arrayBuffer());
+    else if (given?.body) payload = await readAll(given.body);
     const signal = init?.signal ?? given?.signal ?? undefined;
     if (signal?.aborted) throw abortReason(signal);
 
@@ -75,6 +75,23 @@ export function lightFetch(dispatcher: Dispatcher): typeof fetch {
 }
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A request's body, read to the end and its stream left unlocked: ky cancels every request's
+ * body once the call is done, and cancelling a stream still locked by its reader rejects with an
+ * error (stack trace included) that ky then ignores, once per call.
+ */
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+  }
+  reader.releaseLock();
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
 
 function isSimpleBody(body: unknown): boolean {
   return (

@@ -124,3 +124,11 @@ describe.each(clients)('%s', (_name, f) => {
     await expect(pending).rejects.toThrow('gave up');
   });
 });
+
+test('lightFetch leaves a sent Request’s body unlocked: ky’s cancel of it afterwards is a no-op, not an error', async () => {
+  const request = new Request(`${base}/echo`, { method: 'POST', body: 'x'.repeat(100_000) });
+  const answer = (await (await lightFetch(agent)(request)).json()) as { body: string };
+  expect(answer.body).toHaveLength(100_000);
+  expect(request.body?.locked).toBe(false);
+  await expect(request.body?.cancel()).resolves.toBeUndefined();
+});

@@ -84,8 +84,19 @@ export const user = (id: string) => (id === 'system' ? 'the bot' : `<@${id}>`);
 /** A date for people: "Tue, 1 Dec 2026, 09:00 UTC". */
 export function formatDate(iso: string | Date, timeZone = 'UTC'): string {
   const date = typeof iso === 'string' ? new Date(iso) : iso;
-  return `${dateFormat(timeZone).format(date)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
+  // To the minute, as shown: the onboardings of one minute share their dates (expiry, sending).
+  const key = `${timeZone} ${Math.floor(date.getTime() / 60_000)}`;
+  let text = formatted.get(key);
+  if (text === undefined) {
+    text = `${dateFormat(timeZone).format(date)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
+    if (formatted.size >= 1_000) formatted.clear();
+    formatted.set(key, text);
+  }
+  return text;
 }
+
+/** Formatting with a time zone costs ICU work each time; a few recent minutes are kept. */
+const formatted = new Map<string, string>();
 
 /** One formatter per time zone: building one costs far more than formatting with it. */
 const formats = new Map<string, Intl.DateTimeFormat>();

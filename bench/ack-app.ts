@@ -4,7 +4,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { App, HTTPReceiver } from '@slack/bolt';
 import { runBotInWorker } from '../src/thread/main-side.ts';
 
 /**
@@ -47,6 +46,8 @@ if (mode === 'bot') {
     worker = runBotInWorker(new URL('./bot-thread.ts', import.meta.url), { onListening: resolve });
   });
 } else {
+  // Loaded only here: in bot mode this thread must carry no more than `npm start`'s does.
+  const { App, HTTPReceiver } = await import('@slack/bolt');
   const app = new App({
     token: process.env.SLACK_BOT_TOKEN!,
     receiver: new HTTPReceiver({

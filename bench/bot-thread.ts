@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
-import { started as bot } from '../src/thread/bot-worker.ts';
+import { runBotThread } from '../src/thread/bot-worker.ts';
 
 /**
  * The bot's worker thread as `npm start` runs it (src/thread/bot-worker.ts),
@@ -11,6 +11,7 @@ import { started as bot } from '../src/thread/bot-worker.ts';
 
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
+const bot = await runBotThread(parentPort!);
 
 parentPort!.on('message', async (message: { t: string; bench?: string }) => {
   if (message.t !== 'bench') return;

@@ -5,6 +5,6 @@ import { runBotInWorker } from './thread/main-side.ts';
  * (src/thread/bot-worker.ts: config, start-up checks, warm-up, the bot);
  * this thread serves its HTTP door, so /health and the front door's checks do
  * not wait for the bot's event loop. The process exits with the bot thread's
- * exit code.
+ * exit code. Importing it starts nothing (src/compile-cache.ts imports it).
  */
-runBotInWorker(new URL('./thread/bot-worker.ts', import.meta.url));
+if (import.meta.main) runBotInWorker(new URL('./thread/bot-worker.ts', import.meta.url));

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import { type Bot, startBot } from '../bot.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from '../config.ts';
 import { createLogger, errorFields } from '../log.ts';
@@ -19,16 +19,21 @@ import { serveThroughMain } from './worker-side.ts';
  * Output is written straight to stderr (a worker's process.stderr is relayed
  * through the main thread, and could lose the last lines at an exit).
  */
-const port = parentPort!;
 const stderr = (text: string) => writeSync(2, text);
 const exit = (code: number): never => process.exit(code);
 
-let shutdown: (signal: string) => void = () => exit(0);
-port.on('message', (message: ToWorker) => {
-  if (message.t === 'stop') shutdown(message.signal);
-});
+/** Starts the bot in this thread, its door served through `port`; resolves once it serves. */
+export function runBotThread(port: MessagePort): Promise<Bot> {
+  let stop: (signal: string) => void = () => exit(0);
+  port.on('message', (message: ToWorker) => {
+    if (message.t === 'stop') stop(message.signal);
+  });
+  return main(port, (handler) => {
+    stop = handler;
+  });
+}
 
-async function main(): Promise<Bot> {
+async function main(port: MessagePort, onStop: (handler: (signal: string) => void) => void) {
   let config: Config;
   try {
     config = loadConfigFromProcess();
@@ -63,7 +68,7 @@ async function main(): Promise<Bot> {
   // right after it must still flush.
   let bot: Bot | undefined;
   let pendingSignal: string | undefined;
-  shutdown = (signal: string) => {
+  const shutdown = (signal: string) => {
     if (!bot) {
       pendingSignal ??= signal;
       return;
@@ -85,6 +90,7 @@ async function main(): Promise<Bot> {
         exit(1);
       });
   };
+  onStop(shutdown);
   try {
     // Nothing of the bot's is open yet: a stop asked for meanwhile simply ends the start.
     if (pendingSignal) exit(0);
@@ -110,5 +116,5 @@ async function main(): Promise<Bot> {
   return bot!;
 }
 
-/** The running bot, once started (bench/bot-thread.ts reads it). */
-export const started: Bot = await main();
+// Importing this module starts nothing (bench/bot-thread.ts and src/compile-cache.ts import it).
+if (import.meta.main) await runBotThread(parentPort!);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -105,4 +105,22 @@ test("SIGTERM goes to the bot's thread; the process exits with that thread's exi
   const { exit } = await start();
   child!.kill('SIGTERM');
   expect(await exit).toBe(3);
+});
+
+test('the main thread loads no fetch or WebSocket code: an ESM import of node:http would', () => {
+  // `import { createServer } from 'node:http'` reads every export, and `WebSocket` is a lazy
+  // getter that loads Node's bundled undici (about 14 MB): the door takes it by getBuiltinModule.
+  const script = `
+    await import(${JSON.stringify(new URL('../../src/thread/main-side.ts', import.meta.url).href)});
+    const bundled = () => process.moduleLoadList.some((m) => m.includes('deps/undici'));
+    const before = bundled();
+    await import('node:http');
+    console.log(JSON.stringify({ before, afterEsmImport: bundled() }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
+    before: false,
+    afterEsmImport: true,
+  });
 });

@@ -6,7 +6,7 @@ import type { OnboardingRecord } from '../src/onboarding/model.ts';
 import { emptyDatabase } from '../src/store/schema.ts';
 import { Store } from '../src/store/store.ts';
 import { makeRecords, median, ms, percentile, type Row, tempDataFile } from './common.ts';
-import { BOT_NODE_FLAGS } from './procs.ts';
+import { BOT_NODE_ENV, BOT_NODE_FLAGS } from './procs.ts';
 
 /**
  * Store with 1k, 10k and 50k records: load time, latency of one `update`
@@ -120,12 +120,12 @@ async function measure(file: string, size: number): Promise<Phase> {
   return { loadMs, latencies, stall, compactMs, compactStall, during, queryMs, open: open.length };
 }
 
-/** `measure` in a fresh Node process with the bot's flags. */
+/** `measure` in a fresh Node process with the bot's flags and environment. */
 function inChild(file: string, size: number): Phase {
   const out = execFileSync(
     process.execPath,
     [...BOT_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', file, String(size)],
-    { encoding: 'utf8', maxBuffer: 1 << 24 },
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...BOT_NODE_ENV } },
   );
   return JSON.parse(out.trim().split('\n').at(-1)!) as Phase;
 }

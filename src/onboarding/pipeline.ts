@@ -54,10 +54,13 @@ export class Pipeline {
     this.core = core;
   }
 
-  /** Runs the unfinished steps of a `provisioning` record and settles its state. */
-  async run(id: string, by = 'system'): Promise<OnboardingRecord> {
+  /**
+   * Runs the unfinished steps of a `provisioning` record and settles its state. `current`: the
+   * record as the caller just read it under the record's lock (Core.perform), not read again.
+   */
+  async run(id: string, by = 'system', current?: OnboardingRecord): Promise<OnboardingRecord> {
     const { core } = this;
-    const record = await core.mustGet(id);
+    const record = current ?? (await core.mustGet(id));
     if (record.state !== 'provisioning') return this.settleInterrupted(record);
     const waits =
       record.startAt !== undefined && Date.parse(record.startAt) > core.clock().getTime();
@@ -78,13 +81,16 @@ export class Pipeline {
       if (def === sipUserStep && waits) return this.schedule(id);
       latest = chain.latest;
     }
-    // In parallel: each starts from the invite's write; the state is read afresh after both.
-    await Promise.all(
-      CHANNELS.map((c) =>
-        this.runStep(id, CHANNEL_STEPS[c], by, { next: [], marked, latest, settles: true }),
-      ),
+    // In parallel: each starts from the invite's write, and the last one to settle writes the state.
+    const deliveries = CHANNELS.map((c) => {
+      const chain: Chain = { next: [], marked, latest, settles: true };
+      return { chain, done: this.runStep(id, CHANNEL_STEPS[c], by, chain) };
+    });
+    await Promise.all(deliveries.map((d) => d.done));
+    return this.settle(
+      id,
+      deliveries.map((d) => d.chain.latest),
     );
-    return this.settle(id);
   }
 
   /** Sends one channel's invitation again (Resend): the step starts afresh. */
@@ -273,7 +279,7 @@ export class Pipeline {
     chain?: Chain,
   ): Promise<StepOutcome> {
     const fields = (error as { fields?: Record<string, string> } | undefined)?.fields;
-    await this.core.update(id, (draft) => {
+    const written = await this.core.update(id, (draft) => {
       finish(draft, def.name, outcome, by, this.core.nowIso(), reason);
       if (fields && Object.keys(fields).length > 0) draft.steps[def.name].fields = fields;
       if (outcome !== 'skipped') {
@@ -282,6 +288,7 @@ export class Pipeline {
       }
       this.settleIfLast(draft, chain);
     });
+    if (chain) chain.latest = written;
     return outcome;
   }
 
@@ -320,8 +327,14 @@ export class Pipeline {
    * only when every delivery tried failed for certain; a delivery that may have gone out keeps
    * it pending.
    */
-  private async settle(id: string): Promise<OnboardingRecord> {
-    let record = await this.core.mustGet(id);
+  private async settle(
+    id: string,
+    written: (OnboardingRecord | undefined)[],
+  ): Promise<OnboardingRecord> {
+    // The write that settled the state is the run's last one: no need to read the record again.
+    let record =
+      written.find((r) => r !== undefined && r.state !== 'provisioning') ??
+      (await this.core.mustGet(id));
     if (record.state === 'provisioning') {
       record = await this.core.update(id, (draft) => settleState(draft, this.core.nowIso()));
     }

@@ -132,7 +132,10 @@ export class OnboardingService {
    */
   run(id: string, lane: 'foreground' | 'background' = 'foreground'): Promise<OnboardingRecord> {
     this.core.assertAccepting();
-    return this.admission.run(() => this.core.perform(id, () => this.pipeline.run(id)), lane);
+    return this.admission.run(
+      () => this.core.perform(id, (record) => this.pipeline.run(id, 'system', record)),
+      lane,
+    );
   }
 
   /** Onboardings running and waiting for a slot (reported by /health and the logs). */

@@ -228,6 +228,8 @@ export class Notifier {
       // 0: empty, or another replica is draining this channel (it takes the rest too).
       if (posted === 0) return;
       this.queued = Math.max(0, this.queued - posted);
+      // Less than a batch was all there was; a line added since has set `again` (see kick).
+      if (posted < Notifier.BATCH) return;
     }
   }
 

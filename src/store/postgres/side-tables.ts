@@ -98,7 +98,7 @@ export async function outboxChannels(pool: pg.Pool): Promise<readonly string[]> 
 
 /**
  * Within one transaction: the channel's drain lock (a transaction-scoped
- * advisory lock; 0 when another replica holds it), the oldest lines, `post`,
+ * advisory lock; nothing when another replica holds it) with the oldest lines, `post`,
  * then their deletion. A `post` that throws deletes nothing and comes back as
  * `failed` (a Slack failure, which the caller must not count as a database
  * one); a replica that dies meanwhile rolls back. Either way the lines stay.
@@ -109,13 +109,12 @@ export async function drainOutbox(
   limit: number,
   post: (lines: readonly OutboxLine[]) => Promise<void>,
 ): Promise<{ posted: number } | { failed: unknown }> {
-  const { rows: lock } = await client.query<{ locked: boolean }>(
-    "SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1)) AS locked",
-    [channel],
-  );
-  if (!lock[0]?.locked) return { posted: 0 };
+  // One statement: the lock is an uncorrelated subquery, taken once before the scan (a one-time
+  // filter); when another replica holds it, no line is read.
   const { rows } = await client.query<{ seq: string; text: string }>(
-    'SELECT seq, text FROM outbox WHERE channel = $1 ORDER BY seq LIMIT $2',
+    `SELECT seq, text FROM outbox
+      WHERE (SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1))) AND channel = $1
+      ORDER BY seq LIMIT $2`,
     [channel, limit],
   );
   if (rows.length === 0) return { posted: 0 };

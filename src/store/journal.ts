@@ -225,8 +225,10 @@ export class JournalWriter {
   }
 }
 
-/** Appends whole lines to `path` and fsyncs; the handle is closed on every path. */
-/** Appends `data` and fsyncs it; resolves with the file offset where `data` begins. */
+/**
+ * Appends `data` (whole lines) to `path` and fsyncs it; resolves with the file offset where
+ * `data` begins. The handle is closed on every path.
+ */
 export async function appendDurably(path: string, data: string | Buffer): Promise<number> {
   const handle = await open(path, 'a+');
   try {

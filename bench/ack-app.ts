@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { runBotInWorker } from '../src/thread/main-side.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 
 /**
  * Child process for bench/ack.ts: runs either the real bot or a bare Bolt app
@@ -14,7 +15,7 @@ import { runBotInWorker } from '../src/thread/main-side.ts';
  *
  * argv[2]: 'bot' | 'bare'. Environment: the sandbox world's env.
  * IPC: sends { port } when ready; answers 'samples' with the times since the
- * last call, 'settle' once every onboarding left `provisioning`, and 'mem'
+ * last call (and each thread's CPU time meanwhile), 'settle' once every onboarding left `provisioning`, and 'mem'
  * with process.memoryUsage() after a full GC (when started with --expose-gc),
  * 'loop' with the event-loop delay (p99, max in ms) since the last 'loop'.
  * The bot runs as `npm start` runs it: in a worker thread (bench/bot-thread.ts),
@@ -78,9 +79,15 @@ const askBot = (what: string) =>
     worker!.postMessage({ t: 'bench', bench: what });
   });
 
+let cpuSince: NodeJS.CpuUsage | undefined;
+
 process.on('message', async (message) => {
   if (message === 'samples') {
-    process.send!({ samples });
+    // With the ack times, this thread's CPU since the last call (and the bot thread's, for the bot).
+    const main = threadCpuMs(cpuSince);
+    cpuSince = main.now;
+    const bot = worker ? ((await askBot('cpu')).ms as number) : 0;
+    process.send!({ samples, cpu: { main: main.ms, bot } });
     samples = [];
   } else if (message === 'settle') {
     if (worker) await askBot('settle');

@@ -20,10 +20,14 @@ const RATIO = 1.2;
 const SLACK_MS = 5;
 
 type Who = 'bot' | 'bare';
-type Samples = Record<Who, { client: number[]; server: number[] }>;
+/** Per app: ack times, and the CPU its threads spent while the timed requests ran. */
+type Samples = Record<
+  Who,
+  { client: number[]; server: number[]; cpu: { main: number; bot: number; requests: number } }
+>;
 const samples = (): Samples => ({
-  bot: { client: [], server: [] },
-  bare: { client: [], server: [] },
+  bot: { client: [], server: [], cpu: { main: 0, bot: 0, requests: 0 } },
+  bare: { client: [], server: [], cpu: { main: 0, bot: 0, requests: 0 } },
 });
 
 export async function run(): Promise<Row[]> {
@@ -54,9 +58,17 @@ export async function run(): Promise<Row[]> {
     const answers = await send();
     const bad = answers.find((r) => !check(r));
     if (bad) throw new Error(`${who} answered ${bad.status}: ${bad.text.slice(0, 200)}`);
-    const server = (await apps[who].call<{ samples: number[] }>('samples')).samples;
+    const { samples: server, cpu } = await apps[who].call<{
+      samples: number[];
+      cpu: { main: number; bot: number };
+    }>('samples');
     into?.[who].client.push(...answers.map((r) => r.ms));
     into?.[who].server.push(...server);
+    if (into) {
+      into[who].cpu.main += cpu.main;
+      into[who].cpu.bot += cpu.bot;
+      into[who].cpu.requests += answers.length;
+    }
   }
 
   const ok = (r: DriverResponse) => r.status === 200;
@@ -101,6 +113,19 @@ export async function run(): Promise<Row[]> {
   }
 
   const rows: Row[] = [];
+  // BENCH_VERBOSE: CPU per request of each thread while the timed requests ran (a bot's pipelines
+  // started meanwhile included), to tell an app's own cost from its waiting.
+  if (process.env.BENCH_VERBOSE) {
+    for (const [kind, d] of Object.entries(data)) {
+      for (const who of ['bot', 'bare'] as const) {
+        const { main, bot: worker, requests } = d[who].cpu;
+        const per = (ms: number) => (requests ? (ms / requests).toFixed(2) : '—');
+        console.error(
+          `${kind} ${who}: CPU per request, main thread ${per(main)} ms, bot thread ${per(worker)} ms`,
+        );
+      }
+    }
+  }
   const kinds = [
     ['command', `/onboard, ${COMMANDS} concurrent`],
     ['submit', `valid submission, ${SUBMITS} concurrent`],

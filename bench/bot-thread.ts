@@ -1,21 +1,28 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { runBotThread } from '../src/thread/bot-worker.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 
 /**
  * The bot's worker thread as `npm start` runs it (src/thread/bot-worker.ts),
  * plus what bench/ack-app.ts asks of it: 'settle' (every onboarding out of
- * `provisioning`, the store flushed), 'mem' (this thread's heap after a full
+ * `provisioning`, the store flushed), 'cpu' (this thread's CPU time since the
+ * last 'cpu'), 'mem' (this thread's heap after a full
  * GC) and 'loop' (this event loop's delay since the last 'loop').
  */
 
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 const bot = await runBotThread(parentPort!);
+let cpuSince: NodeJS.CpuUsage | undefined;
 
 parentPort!.on('message', async (message: { t: string; bench?: string }) => {
   if (message.t !== 'bench') return;
-  if (message.bench === 'settle') {
+  if (message.bench === 'cpu') {
+    const cpu = threadCpuMs(cpuSince);
+    cpuSince = cpu.now;
+    parentPort!.postMessage({ t: 'bench', ms: cpu.ms });
+  } else if (message.bench === 'settle') {
     while (bot.lowdb!.all().some((r) => r.state === 'provisioning')) {
       await new Promise((r) => setTimeout(r, 10));
     }

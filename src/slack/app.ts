@@ -112,6 +112,9 @@ export function createSlackApp(
     logger: boltLogger,
     clientOptions,
     extendedErrorHandler: true,
+    // Bolt's conversation store is unused here, and its look-up failed with a new Error (stack
+    // trace included) on every request that names a channel.
+    convoStore: false,
   });
   // The client of every call the bot makes (the notifier, the jobs, and the listeners through
   // their context), without the library's per-call debug serialisation (web-client.ts). Bolt

@@ -4,18 +4,21 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import type { ModalView } from '@slack/types';
 import { runBotInWorker } from '../src/thread/main-side.ts';
 import { threadCpuMs } from './thread-cpu.ts';
 
 /**
  * Child process for bench/ack.ts: runs either the real bot or a bare Bolt app
- * that only acks, in its own process (as in production), and measures each
- * request's ack time server-side: from the request's arrival to the end of the
- * response, through Node's http diagnostics channels.
+ * (its /onboard acks and opens a one-input modal, its submissions only ack),
+ * in its own process (as in production), and measures each request's ack
+ * time server-side: from the request's arrival to the end of the response,
+ * through Node's http diagnostics channels.
  *
  * argv[2]: 'bot' | 'bare'. Environment: the sandbox world's env.
  * IPC: sends { port } when ready; answers 'samples' with the times since the
- * last call (and each thread's CPU time meanwhile), 'settle' once every onboarding left `provisioning`, and 'mem'
+ * last call (and each thread's CPU time meanwhile), 'settle' once every
+ * onboarding left `provisioning`, and 'mem'
  * with process.memoryUsage() after a full GC (when started with --expose-gc),
  * 'loop' with the event-loop delay (p99, max in ms) since the last 'loop'.
  * The bot runs as `npm start` runs it: in a worker thread (bench/bot-thread.ts),
@@ -37,6 +40,22 @@ subscribe('http.server.response.finish', (message) => {
   if (at !== undefined) samples.push(performance.now() - at);
 });
 
+/** The bare app's modal (bench/sim-server.ts leaves it out of the bot's pool of modals). */
+const BARE_MODAL: ModalView = {
+  type: 'modal',
+  callback_id: 'bare_modal',
+  title: { type: 'plain_text', text: 'Onboard' },
+  submit: { type: 'plain_text', text: 'Submit' },
+  blocks: [
+    {
+      type: 'input',
+      block_id: 'name',
+      label: { type: 'plain_text', text: 'Name' },
+      element: { type: 'plain_text_input', action_id: 'value' },
+    },
+  ],
+};
+
 let port: number;
 /** The bot's worker thread; undefined for the bare app. */
 let worker: Worker | undefined;
@@ -57,8 +76,11 @@ if (mode === 'bot') {
     }),
     clientOptions: { slackApiUrl: `${process.env.SLACK_API_URL}/` },
   });
-  app.command('/onboard', async ({ ack }) => {
+  // The bare app the issue compares with: its /onboard opens a one-input modal (after the ack, as
+  // the bot does), its view_submission acks with nothing.
+  app.command('/onboard', async ({ ack, body, client }) => {
     await ack();
+    await client.views.open({ trigger_id: body.trigger_id, view: BARE_MODAL }).catch(() => {});
   });
   app.view(/.*/, async ({ ack }) => {
     await ack();

@@ -17,13 +17,14 @@ import { SANDBOX, startWorld } from '../src/sandbox/world.ts';
 const world = await startWorld();
 const slack = world.slack;
 
-/** Open modals in creation order, each handed out once. */
+/** The bot's open modals in creation order, each handed out once (not the bare app's). */
 let viewCursor = 0;
 let modalQueue: SimView[] = [];
 function collectModals() {
   for (; viewCursor < slack.views.length; viewCursor += 1) {
     const view = slack.views[viewCursor]!;
-    if (view.type === 'modal' && view.rootViewId === view.id) modalQueue.push(view);
+    const bare = view.view.callback_id === 'bare_modal';
+    if (view.type === 'modal' && view.rootViewId === view.id && !bare) modalQueue.push(view);
   }
 }
 

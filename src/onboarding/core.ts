@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InTurn } from '../in-turn.ts';
 import type { Logger } from '../log.ts';
 import { errorFields } from '../log.ts';
 import type { Clock } from './clock.ts';
@@ -35,7 +36,7 @@ export class Core {
   readonly clock: Clock;
   readonly log: Logger;
   private readonly onChange: ((record: OnboardingRecord) => void) | undefined;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new InTurn();
   private readonly inFlight = new Set<Promise<unknown>>();
   private accepting = true;
   /** This process, as the owner of the leases it takes. */
@@ -175,15 +176,7 @@ export class Core {
   }
 
   private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.locks.set(id, next);
-    void next
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.locks.get(id) === next) this.locks.delete(id);
-      });
-    return next;
+    return this.locks.run(id, fn);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

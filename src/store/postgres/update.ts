@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { InTurn } from '../../in-turn.ts';
 import type { OnboardingRecord } from '../../onboarding/model.ts';
 import { copyPlain } from '../plain.ts';
 import { RecordNotFoundError } from '../store.ts';
@@ -32,8 +33,8 @@ type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T
  */
 export class RecordWriter {
   private readonly known = new Map<string, { version: number; record: OnboardingRecord }>();
-  /** The last change in progress per record (see update). */
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Each record's changes from this process, in turn (see update). */
+  private readonly changes = new InTurn();
   private readonly pool: pg.Pool;
   private readonly transaction: Transaction;
 
@@ -49,18 +50,7 @@ export class RecordWriter {
    * it applies to the copy the first wrote and succeeds.
    */
   update(id: string, change: (draft: OnboardingRecord) => void, now: Date) {
-    const run = (this.tails.get(id) ?? Promise.resolve()).then(() =>
-      this.updateNow(id, change, now),
-    );
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(id, tail);
-    void tail.then(() => {
-      if (this.tails.get(id) === tail) this.tails.delete(id);
-    });
-    return run;
+    return this.changes.run(id, () => this.updateNow(id, change, now));
   }
 
   private async updateNow(

@@ -113,7 +113,12 @@ describe('expiry sweep', () => {
     );
     const accepted = await insert(
       h,
-      makeRecord({ state: 'accepted', invite: { uuid: crypto.randomUUID(), expiresAt: past } }),
+      makeRecord({
+        state: 'accepted',
+        invite: { uuid: crypto.randomUUID(), expiresAt: past },
+        // Changed just now: the fixture's fixed date would make it archivable after 90 days.
+        updatedAt: new Date().toISOString(),
+      }),
     );
     expect(await h.bot.jobs.sweep()).toBe(1);
     expect(await h.bot.store.get(due.id)).toMatchObject({ state: 'expired', expiredAt: past });

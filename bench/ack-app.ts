@@ -125,12 +125,27 @@ process.on('message', async (message) => {
   } else if (message === 'mem' || message === 'mem-now') {
     if (message === 'mem') (globalThis as { gc?: () => void }).gc?.();
     const heap = worker ? await askBot(message) : process.memoryUsage();
-    process.send!({ ...heap, ...(process.env.BENCH_VERBOSE ? mappings() : {}) });
+    process.send!({
+      ...heap,
+      ...(process.env.BENCH_VERBOSE ? { ...mappings(), ...mainHeap() } : {}),
+    });
   } else if (message === 'exit') {
     process.exit(0);
   }
 });
 process.send!({ port });
+
+/** This (the door's) thread's own V8 heap, beside the bot thread's. */
+function mainHeap(): Record<string, number> {
+  const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  const mb = (n: number) => n / 2 ** 20;
+  return {
+    'main:heapTotal': mb(heapTotal),
+    'main:heapUsed': mb(heapUsed),
+    'main:external': mb(external),
+    'main:arrayBuffers': mb(arrayBuffers),
+  };
+}
 
 /** Resident memory by kind of mapping (/proc/self/smaps), for looking into an RSS figure. */
 function mappings(): Record<string, number> {

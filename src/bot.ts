@@ -131,7 +131,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     client: app.client,
     remember: (id, where) => service.rememberSlack(id, where),
     seal,
-    reserve: service.shared ? (channel, ms) => service.reservePostSlot(channel, ms) : undefined,
+    sharedPace: service.shared
+      ? {
+          reserve: (channel, ms) => service.reservePostSlot(channel, ms),
+          waitAfterAnswer: (channel, ms) => service.waitAfterAnswer(channel, ms),
+          answered: (channel) => service.postAnswered(channel),
+        }
+      : undefined,
     logger,
     clock,
     auditChannel: config.digest.channel,

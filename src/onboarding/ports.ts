@@ -59,6 +59,10 @@ export interface RecordStore {
    * previous reservation by any process; resolves with how long to wait.
    */
   reservePostSlot(channel: string, intervalMs: number): Promise<number>;
+  /** How long to wait so a post lands `intervalMs` after the channel's last answered one. */
+  waitAfterAnswer(channel: string, intervalMs: number): Promise<number>;
+  /** Records that Slack answered a post to `channel` now (read by waitAfterAnswer). */
+  postAnswered(channel: string): Promise<void>;
   /** Records that `slot` of `job` is being run; true for the first caller only, across replicas. */
   claimJobSlot(job: string, slot: string): Promise<boolean>;
   cohortRun(id: string): Promise<CohortRun | undefined>;

@@ -303,6 +303,16 @@ export class OnboardingService {
     return this.core.store.reservePostSlot(channel, intervalMs);
   }
 
+  /** How long to wait so a post lands an interval after the channel's last answered one. */
+  waitAfterAnswer(channel: string, intervalMs: number) {
+    return this.core.store.waitAfterAnswer(channel, intervalMs);
+  }
+
+  /** Slack answered a post to `channel` (any replica's next post waits an interval after it). */
+  postAnswered(channel: string) {
+    return this.core.store.postAnswered(channel);
+  }
+
   /** True for the first process to claim this slot of a job (each digest slot is posted once). */
   claimJobSlot(job: string, slot: string) {
     return this.core.store.claimJobSlot(job, slot);

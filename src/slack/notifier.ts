@@ -39,11 +39,20 @@ export function slackErrorCode(error: unknown): string | undefined {
  * line in DIGEST_CHANNEL. Failures to report are logged with the fix; they never
  * undo or block the work that was done.
  */
+/** A channel's pace kept by the store for every replica (PostgreSQL). */
+export type SharedPace = {
+  /** Reserves the channel's next slot, an interval after the previous one; ms to wait. */
+  reserve(channel: string, intervalMs: number): Promise<number>;
+  /** Ms to wait so a post lands an interval after the last one Slack answered. */
+  waitAfterAnswer(channel: string, intervalMs: number): Promise<number>;
+  answered(channel: string): Promise<void>;
+};
+
 export class Notifier {
   private readonly client: WebClient;
   /** Remembers where the requester's result message lives (the domain stores it). */
   private readonly seal: Seal;
-  private readonly reserve: ((channel: string, intervalMs: number) => Promise<number>) | undefined;
+  private readonly sharedPace: SharedPace | undefined;
   private readonly remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -54,8 +63,8 @@ export class Notifier {
     client: WebClient;
     remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
     seal: Seal;
-    /** With a shared store: reserves a channel's next posting slot across replicas (ms to wait). */
-    reserve?: ((channel: string, intervalMs: number) => Promise<number>) | undefined;
+    /** With a shared store: the channel's pace across replicas. */
+    sharedPace?: SharedPace | undefined;
     logger: Logger;
     clock: Clock;
     auditChannel: string | undefined;
@@ -65,7 +74,7 @@ export class Notifier {
     this.client = options.client;
     this.remember = options.remember;
     this.seal = options.seal;
-    this.reserve = options.reserve;
+    this.sharedPace = options.sharedPace;
     this.log = options.logger;
     this.clock = options.clock;
     this.auditChannel = options.auditChannel;
@@ -298,6 +307,9 @@ export class Notifier {
       this.warn(`could not post to ${channel}`, error);
       throw error;
     } finally {
+      // Even a failed post may have reached Slack: the next one, from any replica, waits after it.
+      if (this.sharedPace && this.minIntervalMs > 0)
+        await this.sharedPace.answered(channel).catch(() => undefined);
       release();
     }
   }
@@ -317,19 +329,19 @@ export class Notifier {
       release = resolve;
     });
     const interval = this.minIntervalMs;
-    const lane = answered.then(() =>
-      interval > 0 ? new Promise<void>((resolve) => setTimeout(resolve, interval)) : undefined,
-    );
+    const lane = answered.then(() => sleep(interval));
     this.lanes.set(channel, lane);
     void lane.then(() => {
       if (this.lanes.get(channel) === lane) this.lanes.delete(channel);
     });
     await previous;
     // Several replicas: the store hands out the channel's slots, one per interval, across processes.
-    if (this.reserve && interval > 0) {
-      // A small margin, so network jitter never brings two posts closer than the interval at Slack.
-      const wait = await this.reserve(channel, interval + 50).catch(() => 0);
-      if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+    if (this.sharedPace && interval > 0) {
+      // A small margin, so network jitter rarely brings two posts closer than the interval at Slack.
+      await sleep(await this.sharedPace.reserve(channel, interval + 50).catch(() => 0));
+      // The slot's turn has come; but the post before it (another replica's) may have gone out
+      // late: this one also waits an interval after Slack answered that one.
+      await sleep(await this.sharedPace.waitAfterAnswer(channel, interval).catch(() => 0));
     }
     return release;
   }
@@ -343,3 +355,6 @@ export class Notifier {
     });
   }
 }
+
+const sleep = (ms: number) =>
+  ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();

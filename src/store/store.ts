@@ -214,6 +214,8 @@ export class Store implements RecordStore {
 
   /** One process owns the file: the notifier's own lanes keep the pace. */
   reservePostSlot = async (): Promise<number> => 0;
+  waitAfterAnswer = async (): Promise<number> => 0;
+  postAnswered = async (): Promise<void> => {};
 
   /** One process owns the file, so the in-memory check is the whole claim; it is persisted. */
   async claimJobSlot(job: string, slot: string): Promise<boolean> {

@@ -46,6 +46,22 @@ describe('PostgresStore', () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
   });
 
+  test("a channel's pace: slots an interval apart, and a wait after the last answered post", async () => {
+    const url = await freshDatabaseUrl('pace');
+    const [a, b] = [await open(url), await open(url)];
+    expect(await a.waitAfterAnswer('C1', 1_000)).toBe(0); // nothing posted yet
+    expect(await a.reservePostSlot('C1', 1_000)).toBe(0);
+    const second = await b.reservePostSlot('C1', 1_000);
+    expect(second).toBeGreaterThan(900);
+    expect(second).toBeLessThanOrEqual(1_000);
+    // The first post is answered (late, say): the next waits a whole interval after that answer.
+    await a.postAnswered('C1');
+    const after = await b.waitAfterAnswer('C1', 1_000);
+    expect(after).toBeGreaterThan(900);
+    expect(after).toBeLessThanOrEqual(1_000);
+    expect(await b.waitAfterAnswer('C2', 1_000)).toBe(0); // other channels are not held
+  });
+
   test('two processes starting together migrate once', async () => {
     const url = await freshDatabaseUrl('migrate');
     const lines: string[] = [];

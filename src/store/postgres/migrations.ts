@@ -200,4 +200,13 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_channel_seq_idx ON outbox (channel, seq);
 `,
   },
+  {
+    version: 10,
+    name: 'channel_pace_answered',
+    sql: `
+-- When Slack last answered a post to the channel: a replica whose slot has come also waits an
+-- interval after that answer, so a post that went out late never lands too close to the next.
+ALTER TABLE channel_pace ADD COLUMN answered_at timestamptz;
+`,
+  },
 ];

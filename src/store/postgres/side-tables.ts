@@ -42,6 +42,25 @@ export async function reservePostSlot(
   return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
 }
 
+/** How long to wait so a post lands `intervalMs` after the channel's last answered one. */
+export async function waitAfterAnswer(
+  pool: pg.Pool,
+  channel: string,
+  intervalMs: number,
+): Promise<number> {
+  const { rows } = await pool.query<{ wait_ms: string | null }>(
+    `SELECT greatest(0, extract(epoch FROM (answered_at - now())) * 1000 + $2) AS wait_ms
+     FROM channel_pace WHERE channel = $1`,
+    [channel, intervalMs],
+  );
+  return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
+}
+
+/** Slack answered a post to `channel` now. */
+export async function postAnswered(pool: pg.Pool, channel: string): Promise<void> {
+  await pool.query('UPDATE channel_pace SET answered_at = now() WHERE channel = $1', [channel]);
+}
+
 /** True for the first claim of (job, slot). */
 export async function claimJobSlot(pool: pg.Pool, job: string, slot: string): Promise<boolean> {
   const { rowCount } = await pool.query(

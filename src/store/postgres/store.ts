@@ -211,6 +211,14 @@ export class PostgresStore implements RecordStore {
     return this.run(() => side.reservePostSlot(this.pool, channel, intervalMs));
   }
 
+  waitAfterAnswer(channel: string, intervalMs: number): Promise<number> {
+    return this.run(() => side.waitAfterAnswer(this.pool, channel, intervalMs));
+  }
+
+  postAnswered(channel: string): Promise<void> {
+    return this.run(() => side.postAnswered(this.pool, channel));
+  }
+
   claimJobSlot(job: string, slot: string): Promise<boolean> {
     return this.run(() => side.claimJobSlot(this.pool, job, slot));
   }

@@ -34,11 +34,6 @@ export function slackErrorCode(error: unknown): string | undefined {
   return (error as { data?: { error?: string } }).data?.error;
 }
 
-/**
- * Reports outcomes back to Slack: the requester's modal and DM, and the audit
- * line in DIGEST_CHANNEL. Failures to report are logged with the fix; they never
- * undo or block the work that was done.
- */
 /** A channel's pace kept by the store for every replica (PostgreSQL). */
 export type SharedPace = {
   /** Reserves the channel's next slot, an interval after the previous one; ms to wait. */
@@ -48,11 +43,16 @@ export type SharedPace = {
   answered(channel: string): Promise<void>;
 };
 
+/**
+ * Reports outcomes back to Slack: the requester's modal and DM, and the audit
+ * line in DIGEST_CHANNEL. Failures to report are logged with the fix; they never
+ * undo or block the work that was done.
+ */
 export class Notifier {
   private readonly client: WebClient;
-  /** Remembers where the requester's result message lives (the domain stores it). */
   private readonly seal: Seal;
   private readonly sharedPace: SharedPace | undefined;
+  /** Remembers where the requester's result message lives (the domain stores it). */
   private readonly remember: (id: string, slack: OnboardingRecord['slack']) => Promise<unknown>;
   private readonly log: Logger;
   private readonly clock: Clock;

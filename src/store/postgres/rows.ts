@@ -2,6 +2,12 @@ import { type OnboardingRecord, OnboardingRecordSchema } from '../../onboarding/
 import { StoreCorruptError } from '../store.ts';
 
 /** Lower-cased and trimmed, as the lowdb store compares logins and e-mails. */
+/** A SQL list of states; they are identifiers from policy.ts, never input. */
+export const sqlList = (states: readonly string[]) =>
+  states.map((s) => (/^[a-z_]+$/.test(s) ? `'${s}'` : '')).join(', ');
+/** The live set: records not archived. */
+export const LIVE = 'archived_at IS NULL';
+
 export const normal = (value: string): string => value.trim().toLowerCase();
 
 /** The columns written for a record, in this order ($1…$10 of INSERT and UPDATE). */

@@ -9,9 +9,10 @@ import {
   type OutboxLine,
   STATES,
 } from '../../onboarding/model.ts';
-import { ARCHIVABLE_STATES, OPEN_STATES } from '../../onboarding/policy.ts';
+import { OPEN_STATES } from '../../onboarding/policy.ts';
 import type { RecordStore } from '../../onboarding/ports.ts';
 import { StoreClosedError } from '../store.ts';
+import { archiveClosed } from './archive.ts';
 import { type ImportCounts, importRecords } from './bulk.ts';
 import {
   createPool,
@@ -28,10 +29,12 @@ import { OPEN_LOGIN_INDEX } from './migrations.ts';
 import { Reachability } from './reachability.ts';
 import {
   fromRow,
+  LIVE,
   normal,
   RECORD_COLUMNS,
   RECORD_PLACEHOLDERS,
   recordValues,
+  sqlList,
   toStored,
 } from './rows.ts';
 import * as side from './side-tables.ts';
@@ -39,16 +42,9 @@ import { RecordWriter } from './update.ts';
 
 export type PostgresStoreOptions = PoolOptions & { log?: Logger };
 
-/** A SQL list of states; they are identifiers from policy.ts, never input. */
-const sqlList = (states: readonly string[]) =>
-  states.map((s) => (/^[a-z_]+$/.test(s) ? `'${s}'` : '')).join(', ');
 const OPEN = sqlList(OPEN_STATES);
-const ARCHIVABLE = sqlList(ARCHIVABLE_STATES);
-const LIVE = 'archived_at IS NULL';
 const INSERT = `INSERT INTO onboardings (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_PLACEHOLDERS})
   ON CONFLICT (submission_key) DO NOTHING RETURNING id`;
-/** Records archived per statement, so a large backlog never meets the statement timeout. */
-const ARCHIVE_BATCH = 1000;
 
 type Row = { id: string; record: unknown };
 
@@ -264,28 +260,7 @@ export class PostgresStore implements RecordStore {
   }
 
   archiveClosed(before: Date): Promise<number> {
-    return this.run(async () => {
-      // Claims of clicks matter for Slack's 5-minute window only, those of the every-minute
-      // timed job for that minute; keep a day of them.
-      await this.pool.query(
-        "DELETE FROM job_slots WHERE job IN ('click', 'timed') AND claimed_at < now() - interval '1 day'",
-      );
-      let moved = 0;
-      for (;;) {
-        // A row being updated right now is skipped (its change makes it recent anyway);
-        // replicas archiving at once share the work instead of waiting for each other.
-        const { rowCount } = await this.pool.query(
-          `WITH due AS (
-             SELECT id FROM onboardings
-             WHERE ${LIVE} AND state IN (${ARCHIVABLE}) AND updated_at < $1
-             ORDER BY updated_at LIMIT ${ARCHIVE_BATCH} FOR UPDATE SKIP LOCKED)
-           UPDATE onboardings o SET archived_at = now() FROM due WHERE o.id = due.id`,
-          [before.toISOString()],
-        );
-        moved += rowCount ?? 0;
-        if ((rowCount ?? 0) < ARCHIVE_BATCH) return moved;
-      }
-    });
+    return this.run(() => archiveClosed(this.pool, before));
   }
 
   /** Every write is committed when it resolves: only writes still in flight are waited for. */
@@ -378,7 +353,6 @@ export class PostgresStore implements RecordStore {
     }
   }
 
-  /** Refuses work after close, tracks it until settled, and scrubs the URL out of any error. */
   private readonly health = new Reachability(() => this.pool.query('SELECT 1'));
 
   /** Whether the last query reached the database (reported by /health). */
@@ -386,6 +360,7 @@ export class PostgresStore implements RecordStore {
     return this.health.reachable;
   }
 
+  /** Refuses work after close, tracks it until settled, and scrubs the URL out of any error. */
   private run<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError('the store is closed'));
     const running = work().then(

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { setGlobalDispatcher } from 'undici';
@@ -53,6 +53,7 @@ function firstMessage<T>(child: ChildProcess, name: string): Promise<T> {
 }
 
 export type Sim = {
+  pid: number;
   env: Record<string, string>;
   request: <T>(op: string, args?: Record<string, unknown>) => Promise<T>;
   /** Signed requests to the app at `url`, with Slack's state kept in the simulator process. */
@@ -67,6 +68,7 @@ export async function spawnSim(): Promise<Sim> {
   const { env } = await firstMessage<{ env: Record<string, string> }>(child, 'sim-server');
   const request = rpc(child, 'sim-server');
   return {
+    pid: child.pid!,
     env,
     request,
     sender: (url) => new Sender(url, request),
@@ -242,6 +244,35 @@ async function launch(
       await exited;
     },
   };
+}
+
+/**
+ * CPU time (ms, user + system) of a process and its living descendants, from /proc: with
+ * PostgreSQL that is the postmaster and its backends. Ticks are 1/100 s on Linux (CLK_TCK).
+ */
+export function treeCpuMs(root: number): number {
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // After the command's closing parenthesis: state ppid … utime(14) stime(15) cutime cstime.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    parent.set(Number(entry), Number(f[1]));
+    ticks.set(Number(entry), Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p; p = parent.get(p)) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, t] of ticks) if (inTree(pid)) total += t;
+  return total * 10;
 }
 
 /** VmHWM (peak resident set) and VmRSS of a process, in MB (Linux /proc). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { median, ms, percentile, type Row, tempDataFile, uniqueValues } from './common.ts';
-import { type App, type Sender, type Sim, spawnApp, spawnSim } from './procs.ts';
+import { type App, type Sender, type Sim, spawnApp, spawnSim, treeCpuMs } from './procs.ts';
 
 /**
  * Onboardings per second and submission-ack p99 for three setups: one bot on
@@ -19,8 +19,11 @@ const WARMUP = 20;
 const SCALE_TARGET = 1.5;
 
 type Tally = { sipUsers: number; sipLogins: number; sms: number };
+/** CPU per measured onboarding (ms): the bots together, PostgreSQL, the simulators (and the sender). */
+type Cpu = { bots: number; postgres: number; sim: number };
 type Result = {
   rate: number;
+  cpu: Cpu;
   submitMs: number[];
   serverMs: number[];
   tally: Tally;
@@ -28,7 +31,7 @@ type Result = {
 };
 
 /** The embedded PostgreSQL 18 in a child process; resolves with its admin URL. */
-async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startPostgres(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('../test/helpers/postgres-process.ts', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, [script], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -43,6 +46,7 @@ async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> 
   });
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -99,7 +103,11 @@ async function onboard(senders: Sender[], count: number) {
   return { wallMs: performance.now() - started, submitMs };
 }
 
-async function setup(replicas: number, databaseUrl: string | undefined): Promise<Result> {
+async function setup(
+  replicas: number,
+  databaseUrl: string | undefined,
+  postgresPid: number,
+): Promise<Result> {
   const sim: Sim = await spawnSim();
   const apps: App[] = [];
   try {
@@ -111,12 +119,29 @@ async function setup(replicas: number, databaseUrl: string | undefined): Promise
     const senders = apps.map((app) => sim.sender(app.url));
     await onboard(senders, WARMUP);
     for (const app of apps) await app.call('samples'); // reset
+    const cpu = (): Cpu => ({
+      bots: apps.reduce((sum, app) => sum + treeCpuMs(app.pid), 0),
+      postgres: databaseUrl ? treeCpuMs(postgresPid) : 0,
+      sim: treeCpuMs(sim.pid),
+    });
+    const before = cpu();
     const { wallMs, submitMs } = await onboard(senders, N);
+    const after = cpu();
     const serverMs: number[] = [];
     for (const app of apps)
       serverMs.push(...(await app.call<{ samples: number[] }>('samples')).samples);
     const tally = await sim.request<Tally>('tally');
-    const result: Result = { rate: (N / wallMs) * 1000, submitMs, serverMs, tally };
+    const result: Result = {
+      rate: (N / wallMs) * 1000,
+      cpu: {
+        bots: (after.bots - before.bots) / N,
+        postgres: (after.postgres - before.postgres) / N,
+        sim: (after.sim - before.sim) / N,
+      },
+      submitMs,
+      serverMs,
+      tally,
+    };
     if (databaseUrl) {
       const [r] = await query<{ total: number; keys: number; logins: number; pending: number }>(
         databaseUrl,
@@ -138,9 +163,9 @@ export async function run(): Promise<Row[]> {
   const postgres = await startPostgres();
   const results: Record<'lowdb' | 'pg' | 'two', Result> = {} as never;
   try {
-    results.lowdb = await setup(1, undefined);
-    results.pg = await setup(1, await freshDatabase(postgres.url, 'one'));
-    results.two = await setup(2, await freshDatabase(postgres.url, 'two'));
+    results.lowdb = await setup(1, undefined, postgres.pid);
+    results.pg = await setup(1, await freshDatabase(postgres.url, 'one'), postgres.pid);
+    results.two = await setup(2, await freshDatabase(postgres.url, 'two'), postgres.pid);
   } finally {
     await postgres.stop();
   }
@@ -164,6 +189,12 @@ export async function run(): Promise<Row[]> {
           ? `≥ ${SCALE_TARGET}× lowdb = ${(SCALE_TARGET * results.lowdb.rate).toFixed(1)}/s`
           : '—',
       ok: key === 'two' ? scale >= SCALE_TARGET : undefined,
+    });
+    rows.push({
+      bench: 'replicas',
+      metric: `${labels[key]}: CPU per onboarding — bot${key === 'two' ? 's' : ''}, PostgreSQL, simulators`,
+      value: `${r.cpu.bots.toFixed(1)}, ${r.cpu.postgres.toFixed(1)}, ${r.cpu.sim.toFixed(1)} ms`,
+      target: '—',
     });
     rows.push({
       bench: 'replicas',

@@ -283,6 +283,33 @@ describe('PostgresStore', () => {
     expect((await b.get(record.id))?.note).toBe('from pending');
   });
 
+  test('statements prepared on its connections keep working after another release migrates', async () => {
+    const url = await emptyDatabaseUrl('pg');
+    const store = await open(url);
+    const { record } = await store.insert(makeRecord());
+    const note = (text: string) => (d: OnboardingRecord) => {
+      d.note = text;
+    };
+    await store.update(record.id, note('before'), NOW);
+    await store.addToOutbox('C1', 'one');
+    // A newer replica's migration: a column and an index the running one knows nothing of.
+    await query(
+      url,
+      `ALTER TABLE onboardings ADD COLUMN later_release text;
+       CREATE INDEX onboardings_later_release ON onboardings (later_release);
+       ALTER TABLE outbox ADD COLUMN later_release text`,
+    );
+    await store.update(record.id, note('after'), NOW);
+    expect((await store.get(record.id))?.note).toBe('after');
+    expect(await store.findOpen({ login: record.person.login })).toHaveLength(1);
+    await store.addToOutbox('C1', 'two');
+    const posted: string[] = [];
+    await store.drainOutbox('C1', 10, async (lines) => {
+      posted.push(...lines.map((l) => l.text));
+    });
+    expect(posted).toEqual(['one', 'two']);
+  });
+
   test('the schema follows policy.ts (a change there needs a migration)', () => {
     const sql = MIGRATIONS.map((m) => m.sql).join('\n');
     const list = (states: readonly string[]) => states.map((s) => `'${s}'`).join(', ');

@@ -8,6 +8,7 @@ import {
   JobRunSchema,
   type OutboxLine,
 } from '../../onboarding/model.ts';
+import { prepared } from './prepared.ts';
 
 /** The small tables beside the records: job runs and slots, channel pace, drift, cohort runs, the outbox. */
 
@@ -26,21 +27,27 @@ export async function setJobRun(pool: pg.Pool, name: string, run: JobRun): Promi
   );
 }
 
+const RESERVE_SLOT = prepared(
+  `INSERT INTO channel_pace (channel, next_at) VALUES ($1, now() + $2 * interval '1 millisecond')
+   ON CONFLICT (channel) DO UPDATE
+     SET next_at = greatest(channel_pace.next_at, now()) + $2 * interval '1 millisecond'
+   RETURNING greatest(0, extract(epoch FROM (next_at - now())) * 1000 - $2) AS wait_ms`,
+);
+
 /** Reserves the channel's next slot, `intervalMs` after the last one; resolves with the wait. */
 export async function reservePostSlot(
   pool: pg.Pool,
   channel: string,
   intervalMs: number,
 ): Promise<number> {
-  const { rows } = await pool.query<{ wait_ms: string }>(
-    `INSERT INTO channel_pace (channel, next_at) VALUES ($1, now() + $2 * interval '1 millisecond')
-     ON CONFLICT (channel) DO UPDATE
-       SET next_at = greatest(channel_pace.next_at, now()) + $2 * interval '1 millisecond'
-     RETURNING greatest(0, extract(epoch FROM (next_at - now())) * 1000 - $2) AS wait_ms`,
-    [channel, intervalMs],
-  );
+  const { rows } = await pool.query<{ wait_ms: string }>(RESERVE_SLOT([channel, intervalMs]));
   return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
 }
+
+const AFTER_ANSWER = prepared(
+  `SELECT greatest(0, extract(epoch FROM (answered_at - now())) * 1000 + $2) AS wait_ms
+   FROM channel_pace WHERE channel = $1`,
+);
 
 /** How long to wait so a post lands `intervalMs` after the channel's last answered one. */
 export async function waitAfterAnswer(
@@ -49,24 +56,25 @@ export async function waitAfterAnswer(
   intervalMs: number,
 ): Promise<number> {
   const { rows } = await pool.query<{ wait_ms: string | null }>(
-    `SELECT greatest(0, extract(epoch FROM (answered_at - now())) * 1000 + $2) AS wait_ms
-     FROM channel_pace WHERE channel = $1`,
-    [channel, intervalMs],
+    AFTER_ANSWER([channel, intervalMs]),
   );
   return Math.ceil(Number(rows[0]?.wait_ms ?? 0));
 }
 
+const ANSWERED = prepared('UPDATE channel_pace SET answered_at = now() WHERE channel = $1');
+
 /** Slack answered a post to `channel` now. */
 export async function postAnswered(pool: pg.Pool, channel: string): Promise<void> {
-  await pool.query('UPDATE channel_pace SET answered_at = now() WHERE channel = $1', [channel]);
+  await pool.query(ANSWERED([channel]));
 }
+
+const CLAIM_SLOT = prepared(
+  'INSERT INTO job_slots (job, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+);
 
 /** True for the first claim of (job, slot). */
 export async function claimJobSlot(pool: pg.Pool, job: string, slot: string): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    'INSERT INTO job_slots (job, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-    [job, slot],
-  );
+  const { rowCount } = await pool.query(CLAIM_SLOT([job, slot]));
   return rowCount === 1;
 }
 
@@ -106,14 +114,23 @@ export async function runningCohorts(pool: pg.Pool): Promise<CohortRun[]> {
   return rows.map((row) => CohortRunSchema.parse(row.run));
 }
 
+const ADD_LINE = prepared('INSERT INTO outbox (channel, text) VALUES ($1, $2)');
+
 export async function addToOutbox(pool: pg.Pool, channel: string, text: string): Promise<void> {
-  await pool.query('INSERT INTO outbox (channel, text) VALUES ($1, $2)', [channel, text]);
+  await pool.query(ADD_LINE([channel, text]));
 }
 
 export async function outboxChannels(pool: pg.Pool): Promise<readonly string[]> {
   const { rows } = await pool.query<{ channel: string }>('SELECT DISTINCT channel FROM outbox');
   return rows.map((r) => r.channel);
 }
+
+// One statement: the lock is an uncorrelated subquery, taken once before the scan (a one-time
+// filter); when another replica holds it, no line is read.
+const DRAIN = prepared(`SELECT seq, text FROM outbox
+  WHERE (SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1))) AND channel = $1
+  ORDER BY seq LIMIT $2`);
+const DRAINED = prepared('DELETE FROM outbox WHERE channel = $1 AND seq <= $2');
 
 /**
  * Within one transaction: the channel's drain lock (a transaction-scoped
@@ -128,14 +145,7 @@ export async function drainOutbox(
   limit: number,
   post: (lines: readonly OutboxLine[]) => Promise<void>,
 ): Promise<{ posted: number } | { failed: unknown }> {
-  // One statement: the lock is an uncorrelated subquery, taken once before the scan (a one-time
-  // filter); when another replica holds it, no line is read.
-  const { rows } = await client.query<{ seq: string; text: string }>(
-    `SELECT seq, text FROM outbox
-      WHERE (SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1))) AND channel = $1
-      ORDER BY seq LIMIT $2`,
-    [channel, limit],
-  );
+  const { rows } = await client.query<{ seq: string; text: string }>(DRAIN([channel, limit]));
   if (rows.length === 0) return { posted: 0 };
   const lines = rows.map((r) => ({ seq: Number(r.seq), text: r.text }));
   try {
@@ -143,9 +153,6 @@ export async function drainOutbox(
   } catch (failed) {
     return { failed };
   }
-  await client.query('DELETE FROM outbox WHERE channel = $1 AND seq <= $2', [
-    channel,
-    lines.at(-1)!.seq,
-  ]);
+  await client.query(DRAINED([channel, lines.at(-1)!.seq]));
   return { posted: lines.length };
 }

@@ -26,6 +26,7 @@ import {
 import { constraintOf, DuplicateOpenRecordError, isUniqueViolation } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { OPEN_LOGIN_INDEX } from './migrations.ts';
+import { prepared } from './prepared.ts';
 import { Reachability } from './reachability.ts';
 import {
   fromRow,
@@ -43,8 +44,15 @@ import { RecordWriter } from './update.ts';
 export type PostgresStoreOptions = PoolOptions & { log?: Logger };
 
 const OPEN = sqlList(OPEN_STATES);
-const INSERT = `INSERT INTO onboardings (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_PLACEHOLDERS})
-  ON CONFLICT (submission_key) DO NOTHING RETURNING id`;
+const INSERT =
+  prepared(`INSERT INTO onboardings (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_PLACEHOLDERS})
+  ON CONFLICT (submission_key) DO NOTHING RETURNING id`);
+const BY_ID = prepared(`SELECT id, record FROM onboardings WHERE id = $1 AND ${LIVE}`);
+const BY_KEY = prepared(`SELECT id, record FROM onboardings WHERE submission_key = $1 AND ${LIVE}`);
+/** Archived ones too. */
+const BY_KEY_EVER = prepared('SELECT id, record FROM onboardings WHERE submission_key = $1');
+const OPEN_FOR = prepared(`SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN})
+  AND (login_lower = $1 OR email_lower = $2) ORDER BY seq`);
 
 type Row = { id: string; record: unknown };
 
@@ -105,56 +113,52 @@ export class PostgresStore implements RecordStore {
   }
 
   get(id: string): Promise<OnboardingRecord | undefined> {
-    return this.one(`SELECT id, record FROM onboardings WHERE id = $1 AND ${LIVE}`, [id]);
+    return this.one(BY_ID([id]));
   }
 
   findBySubmission(key: string): Promise<OnboardingRecord | undefined> {
-    return this.one(`SELECT id, record FROM onboardings WHERE submission_key = $1 AND ${LIVE}`, [
-      key,
-    ]);
+    return this.one(BY_KEY([key]));
   }
 
   findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined> {
     // Live first, newest inserted; then archived, newest created (as the lowdb store).
-    return this.one(
-      `SELECT id, record FROM onboardings WHERE login_lower = $1 OR email_lower = $1
+    return this.one({
+      text: `SELECT id, record FROM onboardings WHERE login_lower = $1 OR email_lower = $1
        ORDER BY archived_at IS NOT NULL, CASE WHEN ${LIVE} THEN seq END DESC, created_at DESC, seq DESC
        LIMIT 1`,
-      [normal(query)],
-    );
+      values: [normal(query)],
+    });
   }
 
   restoreArchived(id: string): Promise<OnboardingRecord | undefined> {
-    return this.one(
-      'UPDATE onboardings SET archived_at = NULL WHERE id = $1 RETURNING id, record',
-      [id],
-    );
+    return this.one({
+      text: 'UPDATE onboardings SET archived_at = NULL WHERE id = $1 RETURNING id, record',
+      values: [id],
+    });
   }
 
   async findOpen(by: { login?: string; email?: string }): Promise<OnboardingRecord[]> {
     if (by.login === undefined && by.email === undefined) return [];
     return this.many(
-      `SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN})
-       AND (login_lower = $1 OR email_lower = $2) ORDER BY seq`,
-      [
+      OPEN_FOR([
         by.login === undefined ? null : normal(by.login),
         by.email === undefined ? null : normal(by.email),
-      ],
+      ]),
     );
   }
 
   listOpen(): Promise<readonly OnboardingRecord[]> {
-    return this.many(
-      `SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN}) ORDER BY seq`,
-    );
+    return this.many({
+      text: `SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN}) ORDER BY seq`,
+    });
   }
 
   async recent(limit: number): Promise<readonly OnboardingRecord[]> {
     if (limit <= 0) return [];
-    return this.many(
-      `SELECT id, record FROM onboardings WHERE ${LIVE} ORDER BY seq DESC LIMIT $1`,
-      [limit],
-    );
+    return this.many({
+      text: `SELECT id, record FROM onboardings WHERE ${LIVE} ORDER BY seq DESC LIMIT $1`,
+      values: [limit],
+    });
   }
 
   countByState(): Promise<Record<OnboardingState, number>> {
@@ -291,7 +295,7 @@ export class PostgresStore implements RecordStore {
   ): Promise<{ record: OnboardingRecord; created: boolean }> {
     const stored = toStored(record);
     try {
-      const { rowCount } = await this.pool.query(INSERT, recordValues(stored));
+      const { rowCount } = await this.pool.query(INSERT(recordValues(stored)));
       if (rowCount === 1) {
         this.writer.inserted(stored);
         return { record: stored, created: true };
@@ -314,23 +318,20 @@ export class PostgresStore implements RecordStore {
 
   private async bySubmissionKey(key: string): Promise<OnboardingRecord | undefined> {
     // Archived ones too: a submission never creates a second record, however late it comes.
-    const { rows } = await this.pool.query<Row>(
-      'SELECT id, record FROM onboardings WHERE submission_key = $1',
-      [key],
-    );
+    const { rows } = await this.pool.query<Row>(BY_KEY_EVER([key]));
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  private one(sql: string, params: unknown[]): Promise<OnboardingRecord | undefined> {
+  private one(query: pg.QueryConfig): Promise<OnboardingRecord | undefined> {
     return this.run(async () => {
-      const { rows } = await this.pool.query<Row>(sql, params);
+      const { rows } = await this.pool.query<Row>(query);
       return rows[0] ? fromRow(rows[0]) : undefined;
     });
   }
 
-  private many(sql: string, params: unknown[] = []): Promise<OnboardingRecord[]> {
+  private many(query: pg.QueryConfig): Promise<OnboardingRecord[]> {
     return this.run(async () => {
-      const { rows } = await this.pool.query<Row>(sql, params);
+      const { rows } = await this.pool.query<Row>(query);
       return rows.map(fromRow);
     });
   }

@@ -5,17 +5,21 @@ import { copyPlain } from '../plain.ts';
 import { RecordNotFoundError } from '../store.ts';
 import { constraintOf, DuplicateOpenRecordError } from './errors.ts';
 import { OPEN_LOGIN_INDEX } from './migrations.ts';
+import { prepared } from './prepared.ts';
 import { fromRow, RECORD_COLUMNS, recordValues, toStored } from './rows.ts';
 
 const SET = RECORD_COLUMNS.slice(1)
   .map((c, i) => `${c} = $${i + 2}${c === 'record' ? '::jsonb' : ''}`)
   .join(', ');
-const UPDATE = `UPDATE onboardings SET ${SET}, version = version + 1 WHERE id = $1 RETURNING version`;
+const UPDATE = prepared(
+  `UPDATE onboardings SET ${SET}, version = version + 1 WHERE id = $1 RETURNING version`,
+);
 /** Only when the row is still the version this process last wrote (compare-and-set). */
-const UPDATE_IF = `UPDATE onboardings SET ${SET}, version = version + 1
-  WHERE id = $1 AND archived_at IS NULL AND version = $11 AND updated_at = $12 RETURNING version`;
-const LOCK =
-  'SELECT id, record, version FROM onboardings WHERE id = $1 AND archived_at IS NULL FOR UPDATE';
+const UPDATE_IF = prepared(`UPDATE onboardings SET ${SET}, version = version + 1
+  WHERE id = $1 AND archived_at IS NULL AND version = $11 AND updated_at = $12 RETURNING version`);
+const LOCK = prepared(
+  'SELECT id, record, version FROM onboardings WHERE id = $1 AND archived_at IS NULL FOR UPDATE',
+);
 
 /** Records this process wrote last, kept for the compare-and-set (bounded, oldest dropped). */
 const REMEMBERED = 2_000;
@@ -75,7 +79,7 @@ export class RecordWriter {
       }
     }
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ id: string; record: unknown }>(LOCK, [id]);
+      const { rows } = await client.query<{ id: string; record: unknown }>(LOCK([id]));
       if (!rows[0]) {
         this.known.delete(id);
         throw new RecordNotFoundError(`no live onboarding record ${id}`);
@@ -97,12 +101,12 @@ export class RecordWriter {
 
   private async write(
     db: pg.Pool | pg.PoolClient,
-    sql: string,
+    statement: (values: unknown[]) => pg.QueryConfig,
     stored: OnboardingRecord,
     extra: unknown[] = [],
   ) {
     try {
-      return await db.query<{ version: string }>(sql, [...recordValues(stored), ...extra]);
+      return await db.query<{ version: string }>(statement([...recordValues(stored), ...extra]));
     } catch (error) {
       if (constraintOf(error) === OPEN_LOGIN_INDEX)
         throw new DuplicateOpenRecordError(stored.person.login);

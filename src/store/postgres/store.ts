@@ -51,6 +51,11 @@ const BY_ID = prepared(`SELECT id, record FROM onboardings WHERE id = $1 AND ${L
 const BY_KEY = prepared(`SELECT id, record FROM onboardings WHERE submission_key = $1 AND ${LIVE}`);
 /** Archived ones too. */
 const BY_KEY_EVER = prepared('SELECT id, record FROM onboardings WHERE submission_key = $1');
+/** Live first, newest inserted; then archived, newest created (as the lowdb store). */
+const NEWEST_FOR =
+  prepared(`SELECT id, record FROM onboardings WHERE login_lower = $1 OR email_lower = $1
+  ORDER BY archived_at IS NOT NULL, CASE WHEN ${LIVE} THEN seq END DESC, created_at DESC, seq DESC
+  LIMIT 1`);
 const OPEN_FOR = prepared(`SELECT id, record FROM onboardings WHERE ${LIVE} AND state IN (${OPEN})
   AND (login_lower = $1 OR email_lower = $2) ORDER BY seq`);
 
@@ -121,13 +126,7 @@ export class PostgresStore implements RecordStore {
   }
 
   findByEmailOrLogin(query: string): Promise<OnboardingRecord | undefined> {
-    // Live first, newest inserted; then archived, newest created (as the lowdb store).
-    return this.one({
-      text: `SELECT id, record FROM onboardings WHERE login_lower = $1 OR email_lower = $1
-       ORDER BY archived_at IS NOT NULL, CASE WHEN ${LIVE} THEN seq END DESC, created_at DESC, seq DESC
-       LIMIT 1`,
-      values: [normal(query)],
-    });
+    return this.one(NEWEST_FOR([normal(query)]));
   }
 
   restoreArchived(id: string): Promise<OnboardingRecord | undefined> {

@@ -21,9 +21,12 @@ const SCALE_TARGET = 1.5;
 type Tally = { sipUsers: number; sipLogins: number; sms: number };
 /** CPU per measured onboarding (ms): the bots together, PostgreSQL, the simulators (and the sender). */
 type Cpu = { bots: number; postgres: number; sim: number };
+/** Per measured onboarding, from pg_stat_database: commits (an autocommit statement is one), rows written. */
+type Db = { commits: number; written: number };
 type Result = {
   rate: number;
   cpu: Cpu;
+  db?: Db;
   submitMs: number[];
   serverMs: number[];
   tally: Tally;
@@ -64,6 +67,17 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   } finally {
     await client.end();
   }
+}
+
+/** The database's counters; the statistics collector may lag, so read after a short wait. */
+async function dbCounts(url: string): Promise<Db> {
+  await new Promise((r) => setTimeout(r, 600));
+  const [row] = await query<{ commits: string; written: string }>(
+    url,
+    `SELECT xact_commit AS commits, tup_inserted + tup_updated + tup_deleted AS written
+       FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return { commits: Number(row!.commits), written: Number(row!.written) };
 }
 
 async function freshDatabase(adminUrl: string, name: string): Promise<string> {
@@ -124,9 +138,11 @@ async function setup(
       postgres: databaseUrl ? treeCpuMs(postgresPid) : 0,
       sim: treeCpuMs(sim.pid),
     });
+    const dbBefore = databaseUrl ? await dbCounts(databaseUrl) : undefined;
     const before = cpu();
     const { wallMs, submitMs } = await onboard(senders, N);
     const after = cpu();
+    const dbAfter = databaseUrl ? await dbCounts(databaseUrl) : undefined;
     const serverMs: number[] = [];
     for (const app of apps)
       serverMs.push(...(await app.call<{ samples: number[] }>('samples')).samples);
@@ -142,6 +158,12 @@ async function setup(
       serverMs,
       tally,
     };
+    if (dbBefore && dbAfter) {
+      result.db = {
+        commits: (dbAfter.commits - dbBefore.commits) / N,
+        written: (dbAfter.written - dbBefore.written) / N,
+      };
+    }
     if (databaseUrl) {
       const [r] = await query<{ total: number; keys: number; logins: number; pending: number }>(
         databaseUrl,
@@ -196,6 +218,14 @@ export async function run(): Promise<Row[]> {
       value: `${r.cpu.bots.toFixed(1)}, ${r.cpu.postgres.toFixed(1)}, ${r.cpu.sim.toFixed(1)} ms`,
       target: '—',
     });
+    if (r.db) {
+      rows.push({
+        bench: 'replicas',
+        metric: `${labels[key]}: PostgreSQL commits and rows written per onboarding`,
+        value: `${r.db.commits.toFixed(1)}, ${r.db.written.toFixed(1)}`,
+        target: '—',
+      });
+    }
     rows.push({
       bench: 'replicas',
       metric: `${labels[key]}: submission ack p99 as the sender sees it (n=${r.submitMs.length})`,

@@ -79,15 +79,16 @@ export interface RecordStore {
   /**
    * Hands the oldest `limit` lines of `channel`'s outbox to `post` and removes
    * them once it resolves; a `post` that throws leaves them for the next drain.
-   * One drain per channel at a time, across replicas (0 when another holds it),
-   * so lines go out in order. Resolves with how many lines were posted. A crash
-   * during `post` leaves its lines to be posted again (at least once).
+   * One drain per channel at a time, across replicas, so lines go out in order:
+   * `'busy'` when another drain holds the channel (it may not take lines added
+   * after it began: look again later). Else resolves with how many lines were
+   * posted. A crash during `post` leaves its lines to be posted again (at least once).
    */
   drainOutbox(
     channel: string,
     limit: number,
     post: (lines: readonly OutboxLine[]) => Promise<void>,
-  ): Promise<number>;
+  ): Promise<number | 'busy'>;
   /**
    * Moves closed records (policy.ARCHIVABLE_STATES) last changed before
    * `before` out of the live set; they stay findable by findByEmailOrLogin.

@@ -224,7 +224,7 @@ export class Notifier {
 
   private async drain(channel: string): Promise<void> {
     for (;;) {
-      let posted: number;
+      let posted: number | 'busy';
       try {
         posted = await this.outbox.drainOutbox(channel, Notifier.BATCH, (lines) =>
           this.postLines(channel, lines),
@@ -234,13 +234,30 @@ export class Notifier {
         if (!this.stopped) setTimeout(() => this.kick(channel), this.retryMs).unref();
         return;
       }
-      // 0: empty, or another replica is draining this channel (it takes the rest too).
+      // Another replica is draining the channel: lines added after its drain began (this
+      // process's among them) are not in its batch, so look again once its post is done.
+      if (posted === 'busy') return this.lookAgain(channel, this.minIntervalMs);
       if (posted === 0) return;
       this.queued = Math.max(0, this.queued - posted);
       // Less than a batch was all there was; a line added since has set `again` (see kick).
       if (posted < Notifier.BATCH) return;
     }
   }
+
+  /** One pending look per channel, however many drains found it busy. */
+  private lookAgain(channel: string, afterMs: number): void {
+    if (this.stopped || this.waiting.has(channel)) return;
+    this.waiting.add(channel);
+    setTimeout(
+      () => {
+        this.waiting.delete(channel);
+        this.kick(channel);
+      },
+      Math.max(afterMs, 100),
+    ).unref();
+  }
+
+  private readonly waiting = new Set<string>();
 
   private async postLines(channel: string, lines: readonly OutboxLine[]): Promise<void> {
     try {

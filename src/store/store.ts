@@ -260,9 +260,10 @@ export class Store implements RecordStore {
     channel: string,
     limit: number,
     post: (lines: readonly OutboxLine[]) => Promise<void>,
-  ): Promise<number> {
+  ): Promise<number | 'busy'> {
+    if (this.draining.has(channel)) return 'busy';
     const lines = (this.side.outbox.get(channel) ?? []).slice(0, limit);
-    if (lines.length === 0 || this.draining.has(channel)) return 0;
+    if (lines.length === 0) return 0;
     this.draining.add(channel);
     try {
       await post(lines);

@@ -125,16 +125,19 @@ export async function outboxChannels(pool: pg.Pool): Promise<readonly string[]> 
   return rows.map((r) => r.channel);
 }
 
-// One statement: the lock is an uncorrelated subquery, taken once before the scan (a one-time
-// filter); when another replica holds it, no line is read.
-const DRAIN = prepared(`SELECT seq, text FROM outbox
-  WHERE (SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1))) AND channel = $1
-  ORDER BY seq LIMIT $2`);
+// One statement: the lock first (a CTE with a volatile function is evaluated once, never
+// inlined), then the lines only if it was taken; always one row at least, saying which.
+const DRAIN = prepared(`WITH drain AS (
+    SELECT pg_try_advisory_xact_lock(hashtext('outbox'), hashtext($1)) AS held)
+  SELECT drain.held, line.seq, line.text FROM drain
+  LEFT JOIN LATERAL (SELECT seq, text FROM outbox WHERE drain.held AND channel = $1
+                      ORDER BY seq LIMIT $2) line ON true
+  ORDER BY line.seq`);
 const DRAINED = prepared('DELETE FROM outbox WHERE channel = $1 AND seq <= $2');
 
 /**
  * Within one transaction: the channel's drain lock (a transaction-scoped
- * advisory lock; nothing when another replica holds it) with the oldest lines, `post`,
+ * advisory lock; `busy` when another replica holds it) with the oldest lines, `post`,
  * then their deletion. A `post` that throws deletes nothing and comes back as
  * `failed` (a Slack failure, which the caller must not count as a database
  * one); a replica that dies meanwhile rolls back. Either way the lines stay.
@@ -144,10 +147,13 @@ export async function drainOutbox(
   channel: string,
   limit: number,
   post: (lines: readonly OutboxLine[]) => Promise<void>,
-): Promise<{ posted: number } | { failed: unknown }> {
-  const { rows } = await client.query<{ seq: string; text: string }>(DRAIN([channel, limit]));
-  if (rows.length === 0) return { posted: 0 };
-  const lines = rows.map((r) => ({ seq: Number(r.seq), text: r.text }));
+): Promise<{ posted: number } | { failed: unknown } | { busy: true }> {
+  const { rows } = await client.query<{ held: boolean; seq: string | null; text: string | null }>(
+    DRAIN([channel, limit]),
+  );
+  if (!rows[0]?.held) return { busy: true };
+  if (rows[0].seq === null) return { posted: 0 };
+  const lines = rows.map((r) => ({ seq: Number(r.seq), text: r.text! }));
   try {
     await post(lines);
   } catch (failed) {

@@ -254,12 +254,12 @@ export class PostgresStore implements RecordStore {
     channel: string,
     limit: number,
     post: (lines: readonly OutboxLine[]) => Promise<void>,
-  ): Promise<number> {
+  ): Promise<number | 'busy'> {
     const result = await this.run(() =>
       this.transaction((client) => side.drainOutbox(client, channel, limit, post)),
     );
     if ('failed' in result) throw result.failed;
-    return result.posted;
+    return 'busy' in result ? 'busy' : result.posted;
   }
 
   archiveClosed(before: Date): Promise<number> {

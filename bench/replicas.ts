@@ -69,9 +69,12 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
-/** The database's counters; the statistics collector may lag, so read after a short wait. */
+/**
+ * The database's counters. A backend reports its statistics at most once a second, and an
+ * idle one after 10 s, so this waits 11 s first: only with BENCH_VERBOSE.
+ */
 async function dbCounts(url: string): Promise<Db> {
-  await new Promise((r) => setTimeout(r, 600));
+  await new Promise((r) => setTimeout(r, 11_000));
   const [row] = await query<{ commits: string; written: string }>(
     url,
     `SELECT xact_commit AS commits, tup_inserted + tup_updated + tup_deleted AS written
@@ -138,11 +141,23 @@ async function setup(
       postgres: databaseUrl ? treeCpuMs(postgresPid) : 0,
       sim: treeCpuMs(sim.pid),
     });
-    const dbBefore = databaseUrl ? await dbCounts(databaseUrl) : undefined;
+    const counted = databaseUrl && process.env.BENCH_VERBOSE ? databaseUrl : undefined;
+    const dbBefore = counted ? await dbCounts(counted) : undefined;
     const before = cpu();
     const { wallMs, submitMs } = await onboard(senders, N);
     const after = cpu();
-    const dbAfter = databaseUrl ? await dbCounts(databaseUrl) : undefined;
+    const dbAfter = counted ? await dbCounts(counted) : undefined;
+    if (counted) {
+      // Where the statements went, per table (cumulative since the database was made).
+      console.log(
+        `${replicas} replica(s):`,
+        await query(
+          counted,
+          `SELECT relname, seq_scan, idx_scan, n_tup_ins, n_tup_upd, n_tup_del
+             FROM pg_stat_user_tables ORDER BY relname`,
+        ),
+      );
+    }
     const serverMs: number[] = [];
     for (const app of apps)
       serverMs.push(...(await app.call<{ samples: number[] }>('samples')).samples);

@@ -152,8 +152,15 @@ function mappings(): Record<string, number> {
   const out: Record<string, number> = {};
   let name = '';
   for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (head) name = head[1]!.includes('/') ? 'file' : head[1]! || 'anon';
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      name = head[3]!.includes('/') ? 'file' : head[3]! || 'anon';
+      // Anonymous mappings by size: V8 takes its heap 256 KB pages at a time, glibc's thread
+      // arenas are up to 64 MB each, large buffers get mappings of their own.
+      const kb = (Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16)) / 1024;
+      if (name === 'anon')
+        name = `anon ${kb === 256 ? '=256K' : kb < 1024 ? '<1M' : kb < 8192 ? '1-8M' : kb <= 65536 ? '8-64M' : '>64M'}`;
+    }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) out[`rss:${name}`] = (out[`rss:${name}`] ?? 0) + Number(rss[1]) / 1024;
   }

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { runBotThread } from '../src/thread/bot-worker.ts';
 import { threadCpuMs } from './thread-cpu.ts';
@@ -30,7 +31,16 @@ parentPort!.on('message', async (message: { t: string; bench?: string }) => {
     parentPort!.postMessage({ t: 'bench', settled: true });
   } else if (message.bench === 'mem' || message.bench === 'mem-now') {
     if (message.bench === 'mem') (globalThis as { gc?: () => void }).gc?.();
-    parentPort!.postMessage({ t: 'bench', ...process.memoryUsage() });
+    // BENCH_VERBOSE: each V8 space's committed and used size (MB), for looking into the heap.
+    const spaces = process.env.BENCH_VERBOSE
+      ? Object.fromEntries(
+          getHeapSpaceStatistics().map((s) => [
+            `space:${s.space_name}`,
+            `${(s.space_size / 2 ** 20).toFixed(1)} / ${(s.space_used_size / 2 ** 20).toFixed(1)}`,
+          ]),
+        )
+      : {};
+    parentPort!.postMessage({ t: 'bench', ...process.memoryUsage(), ...spaces });
   } else if (message.bench === 'loop') {
     parentPort!.postMessage({ t: 'bench', p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
     loop.reset();

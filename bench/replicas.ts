@@ -33,11 +33,13 @@ type Result = {
   records?: { total: number; keys: number; logins: number; pending: number };
 };
 
-/** The embedded PostgreSQL 18 in a child process; resolves with its admin URL. */
+/** The embedded PostgreSQL 18 (fsync on) in a child process; resolves with its admin URL. */
 async function startPostgres(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('../test/helpers/postgres-process.ts', import.meta.url));
+  // Durable, as in production: the test helper's default turns fsync off.
   const child: ChildProcess = spawn(process.execPath, [script], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, PG_DURABLE: '1' },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -17,6 +17,8 @@ const HEALTH_EVERY_MS = 10;
 const HEALTH_TARGET_MS = 20;
 const PEAK_TARGET_MB = 150;
 const GROWTH_TARGET = 0.1;
+/** How long the bot is left idle after the load before its RSS is read again. */
+const IDLE_MS = 20_000;
 
 /** Runs `count` onboardings, `CONCURRENCY` at a time; resolves with their wall time. */
 async function onboard(sender: Sender, count: number): Promise<number> {
@@ -107,6 +109,15 @@ export async function run(): Promise<Row[]> {
       if (process.env.BENCH_VERBOSE) await settledRss();
     }
     const afterAll = await settledRss();
+    // Then idle, with no GC forced: what V8 gives back by itself (its memory reducer runs a
+    // memory-reducing GC once the process has been idle for a while).
+    const idleTrace: number[] = [];
+    for (let t = 0; t < IDLE_MS; t += 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      idleTrace.push(Math.round(memoryOf(bot.pid).rssMb));
+    }
+    if (process.env.BENCH_VERBOSE) console.error('idle RSS each second:', idleTrace.join(' '));
+    const idleAfter = memoryOf(bot.pid);
     const p99 = percentile(polled.samples, 99);
     const growth = afterAll.rssMb / after200.rssMb - 1;
     const rate = (n: number, t: number) => (t > 0 ? `${((n / t) * 1000).toFixed(0)}/s` : '—');
@@ -144,6 +155,12 @@ export async function run(): Promise<Row[]> {
         value: `${after200.rssMb.toFixed(0)} → ${afterAll.rssMb.toFixed(0)} MB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)`,
         target: `≤ +${GROWTH_TARGET * 100}%`,
         ok: growth <= GROWTH_TARGET,
+      },
+      {
+        bench: 'load',
+        metric: `bot RSS ${IDLE_MS / 1000} s after them, idle (no GC forced)`,
+        value: `${idleAfter.rssMb.toFixed(0)} MB (${((idleAfter.rssMb / after200.rssMb - 1) * 100).toFixed(1)}% from ${FIRST})`,
+        target: '—',
       },
     ];
   } finally {

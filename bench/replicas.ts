@@ -19,7 +19,7 @@ const WARMUP = 20;
 const SCALE_TARGET = 1.5;
 
 type Tally = { sipUsers: number; sipLogins: number; sms: number };
-/** CPU per measured onboarding (ms): the bots together, PostgreSQL, the simulators (and the sender). */
+/** CPU per measured onboarding (ms): the bots together, PostgreSQL, the simulators (the sender, in this process, is not counted). */
 type Cpu = { bots: number; postgres: number; sim: number };
 /** Per measured onboarding, from pg_stat_database: commits (an autocommit statement is one), rows written. */
 type Db = { commits: number; written: number };

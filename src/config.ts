@@ -72,6 +72,8 @@ export type Config = {
   onboardingConcurrency: number;
   /** Onboardings run against the built-in simulators before the bot listens (src/warmup.ts); 0: none. */
   warmupOnboardings: number;
+  /** Linux nice value of `npm start`'s HTTP thread (src/thread/main-side.ts); 0 leaves it alone. */
+  httpThreadNice: number;
   /** With a shared store: how long a replica's claim on a record lasts unrenewed (failover time). */
   leaseSeconds: number;
   /** Cohort uploads: most rows in one file, rows of one run in flight at once. */
@@ -92,6 +94,9 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+const NICE_MESSAGE =
+  'should be a whole number from -20 to 19 (a Linux nice value; lower runs sooner, 0 leaves it alone)';
 
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: required(
@@ -200,6 +205,15 @@ const EnvSchema = z.object({
   SEND_HOUR: positiveInt('hour', 9, 23, 0, ' (a local hour, 0–23)'),
   ONBOARDING_CONCURRENCY: positiveInt('onboarding', 8, 100),
   WARMUP_ONBOARDINGS: positiveInt('onboarding', 3, 50, 0),
+  HTTP_THREAD_NICE: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ message: NICE_MESSAGE })
+      .int({ message: NICE_MESSAGE })
+      .min(-20, { message: NICE_MESSAGE })
+      .max(19, { message: NICE_MESSAGE })
+      .default(-10),
+  ),
   LEASE_SECONDS: positiveInt('second', 30, 300, 2),
   BULK_MAX_ROWS: positiveInt('row', 500, 5000),
   BULK_CONCURRENCY: positiveInt('onboarding', 4, 100),
@@ -356,6 +370,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sendHour: e.SEND_HOUR,
     onboardingConcurrency: e.ONBOARDING_CONCURRENCY,
     warmupOnboardings: e.WARMUP_ONBOARDINGS,
+    httpThreadNice: e.HTTP_THREAD_NICE,
     leaseSeconds: e.LEASE_SECONDS,
     bulk: { maxRows: e.BULK_MAX_ROWS, concurrency: e.BULK_CONCURRENCY },
     dataFile: resolve(e.DATA_FILE),

@@ -50,6 +50,7 @@ describe('config', () => {
     expect(config.expiryWarningDays).toBe(2);
     expect(config.dataFile).toMatch(/data\/db\.json$/);
     expect(config.logLevel).toBe('info');
+    expect(config.httpThreadNice).toBe(-10);
     expect(config.warnings).toEqual([]);
   });
 
@@ -112,6 +113,11 @@ describe('config', () => {
       /ONBOARDING_ADMINS should be comma-separated Slack user IDs/,
     ],
     ['PORT', { PORT: 'eighty' }, /PORT should be a TCP port number/],
+    [
+      'HTTP_THREAD_NICE',
+      { HTTP_THREAD_NICE: '-30' },
+      /HTTP_THREAD_NICE should be a whole number from -20 to 19 \(a Linux nice value/,
+    ],
     [
       'USERMGMT_TOKEN',
       { USERMGMT_API_URL: 'http://x.test' },

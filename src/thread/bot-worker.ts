@@ -97,7 +97,7 @@ async function main(port: MessagePort, onStop: (handler: (signal: string) => voi
     bot = await startBot(config, {
       logger,
       preflight,
-      serve: serveThroughMain(port, config.logLevel),
+      serve: serveThroughMain(port, { logLevel: config.logLevel, nice: config.httpThreadNice }),
     });
   } catch (error) {
     if (

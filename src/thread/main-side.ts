@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { createLogger, type Logger } from '../log.ts';
 import { redact } from '../redact.ts';
 import { createFrontDoor } from '../slack/front-door.ts';
+import { setThreadNice } from './priority.ts';
 import type { ForwardedAnswer, ToMain, ToWorker } from './protocol.ts';
 
 /** /health says 503 when the bot thread has sent no report for this long (it is stuck). */
@@ -78,6 +79,8 @@ export function runBotInWorker(
     switch (message.t) {
       case 'serve': {
         log = createLogger(message.logLevel);
+        // Here, after the bot's thread was started: a thread takes its creator's nice value.
+        setThreadNice(message.nice, log);
         health = message.health;
         reportedAt = Date.now();
         const door = createFrontDoor({

@@ -38,6 +38,8 @@ export type ToMain =
       t: 'serve';
       port: number;
       logLevel: LogLevel;
+      /** The nice value the main thread takes (HTTP_THREAD_NICE). */
+      nice: number;
       /** HTTP mode: the secret the front door checks signatures with. */
       signingSecret?: string;
       metrics: boolean;

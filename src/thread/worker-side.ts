@@ -14,7 +14,10 @@ const HEALTH_EVERY_MS = 250;
  * report is pushed every 250 ms, so /health is answered without a round trip
  * to a thread that may be busy.
  */
-export function serveThroughMain(port: MessagePort, logLevel: LogLevel): Serve {
+export function serveThroughMain(
+  port: MessagePort,
+  { logLevel, nice }: { logLevel: LogLevel; nice: number },
+): Serve {
   const send = (message: ToMain) => port.postMessage(message);
   return (door, wanted) =>
     new Promise((resolve, reject) => {
@@ -46,6 +49,7 @@ export function serveThroughMain(port: MessagePort, logLevel: LogLevel): Serve {
         t: 'serve',
         port: wanted,
         logLevel,
+        nice,
         ...(door.slack ? { signingSecret: door.slack.signingSecret } : {}),
         metrics: door.metrics !== undefined,
         health: door.health(),

@@ -8,7 +8,10 @@ import { serveThroughMain } from '../../src/thread/worker-side.ts';
  * (its event loop stuck) for that long before it answers.
  */
 let served = 0;
-const serve = serveThroughMain(parentPort!, 'error');
+const serve = serveThroughMain(parentPort!, {
+  logLevel: 'error',
+  nice: Number(process.env.TEST_NICE ?? 0),
+});
 const door = await serve(
   {
     health: () => ({ served }),

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { waitFor } from '../../src/sandbox/driver.ts';
@@ -31,7 +32,19 @@ async function start(env: Record<string, string> = {}) {
   });
   const port = await waitFor(() => /listening (\d+)/.exec(out)?.[1], 10_000);
   const exit = new Promise<number | null>((r) => proc.once('exit', r));
-  return { base: `http://127.0.0.1:${port}`, exit };
+  return { base: `http://127.0.0.1:${port}`, exit, pid: proc.pid! };
+}
+
+/** Each thread's nice value by its name (MainThread, WorkerThread, …), from /proc. */
+function niceByThread(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // Fields after the command name's closing parenthesis; nice is field 19 of the line.
+    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    out[readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()] = nice;
+  }
+  return out;
 }
 
 function signed(body: string, secret = SECRET) {
@@ -123,4 +136,19 @@ test('the main thread loads no fetch or WebSocket code: an ESM import of node:ht
     before: false,
     afterEsmImport: true,
   });
+});
+
+test("the HTTP thread takes the nice value it is given, and the bot's thread keeps its own", async () => {
+  // A higher nice value is allowed to anyone.
+  const lower = await start({ TEST_NICE: '5' });
+  expect(niceByThread(lower.pid)).toMatchObject({ MainThread: 5, WorkerThread: 0 });
+  child?.kill('SIGKILL');
+  // A negative one needs root or CAP_SYS_NICE; without it the thread keeps 0 and the bot runs on.
+  const higher = await start({ TEST_NICE: '-5' });
+  const privileged = process.getuid?.() === 0;
+  expect(niceByThread(higher.pid)).toMatchObject({
+    MainThread: privileged ? -5 : 0,
+    WorkerThread: 0,
+  });
+  expect((await fetch(`${higher.base}/health`)).status).toBe(200);
 });

@@ -234,9 +234,12 @@ export class Store implements RecordStore {
   }
 
   async runningCohorts(): Promise<readonly CohortRun[]> {
+    // ISO timestamps sort as plain strings; localeCompare would load ICU's collation data.
+    const byAge = (a: CohortRun, b: CohortRun) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
     return Object.values(this.side.cohorts)
       .filter((run) => run.state === 'running')
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      .sort(byAge);
   }
 
   async drift(): Promise<readonly DriftItem[]> {

@@ -1,5 +1,6 @@
 import type { DriverResponse } from '../src/sandbox/driver.ts';
-import { median, ms, percentile, type Row, uniqueValues } from './common.ts';
+import { median, ms, percentile, type Row, tempDataFile, uniqueValues } from './common.ts';
+import { freshDatabase, startPostgres } from './postgres.ts';
 import { type App, type Sender, spawnApp, spawnSim } from './procs.ts';
 
 /**
@@ -10,6 +11,8 @@ import { type App, type Sender, spawnApp, spawnSim } from './procs.ts';
  * over keep-alive connections. Reported as the sender sees it and inside the
  * app (request arrival → response end, Node's http diagnostics channels).
  * Rounds alternate which app goes first; round -1 is an untimed warm-up.
+ * With `postgres`, the bot keeps its records in a durable PostgreSQL (issue 11
+ * asks for its acks within the same targets) and the rows are `ack-pg`'s.
  */
 
 const COMMANDS = 50;
@@ -30,9 +33,19 @@ const samples = (): Samples => ({
   bare: { client: [], server: [], cpu: { main: 0, bot: 0, requests: 0 } },
 });
 
-export async function run(): Promise<Row[]> {
+export async function run(options: { postgres?: boolean } = {}): Promise<Row[]> {
+  const postgres = options.postgres ? await startPostgres() : undefined;
   const sim = await spawnSim();
-  const bot = await spawnApp('bot', sim.env);
+  const bot = await spawnApp(
+    'bot',
+    postgres
+      ? {
+          ...sim.env,
+          DATABASE_URL: await freshDatabase(postgres.url, 'ack'),
+          DATA_FILE: tempDataFile(),
+        }
+      : sim.env,
+  );
   const bare = await spawnApp('bare', sim.env);
   const apps: Record<Who, App> = { bot, bare };
   const senders: Record<Who, Sender> = { bot: sim.sender(bot.url), bare: sim.sender(bare.url) };
@@ -110,6 +123,7 @@ export async function run(): Promise<Row[]> {
   } finally {
     await Promise.all([bot.stop(), bare.stop()]);
     await sim.close();
+    await postgres?.stop();
   }
 
   const rows: Row[] = [];
@@ -138,8 +152,8 @@ export async function run(): Promise<Row[]> {
       const [vb, va] = [percentile(b, 99), percentile(a, 99)];
       const limit = Math.max(RATIO * va, va + SLACK_MS);
       rows.push({
-        bench: 'ack',
-        metric: `${label}: ack p99 ${where === 'client' ? 'as the sender sees it' : 'inside the app'} (n=${b.length})`,
+        bench: postgres ? 'ack-pg' : 'ack',
+        metric: `${postgres ? 'bot on PostgreSQL, ' : ''}${label}: ack p99 ${where === 'client' ? 'as the sender sees it' : 'inside the app'} (n=${b.length})`,
         value: `${ms(vb)} (p50 ${ms(median(b))})`,
         bare: `${ms(va)} (p50 ${ms(median(a))})`,
         target: `≤ max(${RATIO}× bare, bare + ${SLACK_MS} ms) = ${ms(limit)}`,

@@ -24,7 +24,8 @@ parentPort!.on('message', async (message: { t: string; bench?: string }) => {
     cpuSince = cpu.now;
     parentPort!.postMessage({ t: 'bench', ms: cpu.ms });
   } else if (message.bench === 'settle') {
-    while (bot.lowdb!.all().some((r) => r.state === 'provisioning')) {
+    // Through the store's port, so that it works on lowdb and PostgreSQL alike.
+    while ((await bot.store.countByState()).provisioning > 0) {
       await new Promise((r) => setTimeout(r, 10));
     }
     await bot.store.flush();

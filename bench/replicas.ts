@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { median, ms, percentile, type Row, tempDataFile, uniqueValues } from './common.ts';
+import { freshDatabase, query, startPostgres } from './postgres.ts';
 import { type App, type Sender, type Sim, spawnApp, spawnSim, treeCpuMs } from './procs.ts';
 
 /**
@@ -33,44 +30,6 @@ type Result = {
   records?: { total: number; keys: number; logins: number; pending: number };
 };
 
-/** The embedded PostgreSQL 18 (fsync on) in a child process; resolves with its admin URL. */
-async function startPostgres(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL('../test/helpers/postgres-process.ts', import.meta.url));
-  // Durable, as in production: the test helper's default turns fsync off.
-  const child: ChildProcess = spawn(process.execPath, [script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, PG_DURABLE: '1' },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += String(chunk);
-      if (out.includes('\n')) resolve(out.split('\n')[0]!.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`PostgreSQL exited (${code}) before ready`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * The database's counters. A backend reports its statistics at most once a second, and an
  * idle one after 10 s, so this waits 11 s first: only with BENCH_VERBOSE.
@@ -83,14 +42,6 @@ async function dbCounts(url: string): Promise<Db> {
        FROM pg_stat_database WHERE datname = current_database()`,
   );
   return { commits: Number(row!.commits), written: Number(row!.written) };
-}
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const database = `bench_${name}_${randomBytes(4).toString('hex')}`;
-  await query(adminUrl, `CREATE DATABASE ${database}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.href;
 }
 
 /**
@@ -259,7 +210,7 @@ export async function run(): Promise<Row[]> {
   rows.push({
     bench: 'replicas',
     metric:
-      'note: no bare Bolt app runs in this benchmark, so the ack targets (≤ max(1.2× bare, bare + 5 ms)) are not judged here; see `npm run bench -- ack`',
+      'note: no bare Bolt app runs in this benchmark, so the ack targets (≤ max(1.2× bare, bare + 5 ms)) are judged by `ack` (lowdb) and `ack-pg` (PostgreSQL)',
     value: '—',
     target: '—',
   });

@@ -15,6 +15,7 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['pipeline', async () => (await import('./pipeline.ts')).run()],
   ['digest', async () => (await import('./digest.ts')).run()],
   ['replicas', async () => (await import('./replicas.ts')).run()],
+  ['ack-pg', async () => (await import('./ack.ts')).run({ postgres: true })],
   ['cohort', async () => (await import('./cohort.ts')).run()],
 ];
 

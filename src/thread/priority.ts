@@ -23,7 +23,7 @@ export function setThreadNice(nice: number, log: Logger): void {
     setPriority(0, nice);
   } catch (error) {
     log.info(
-      `the HTTP thread could not take nice ${nice}; /health and acks may answer later under load. Allow it (systemd: LimitNICE=${nice}; Docker: --cap-add SYS_NICE) or set HTTP_THREAD_NICE=0 to stop trying`,
+      `the HTTP thread could not take nice ${nice}; /health may answer later under load. Allow it (systemd: LimitNICE=${nice}; Docker: --cap-add SYS_NICE) or set HTTP_THREAD_NICE=0 to stop trying`,
       errorFields(error),
     );
   }

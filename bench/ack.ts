@@ -11,8 +11,8 @@ import { type App, type Sender, spawnApp, spawnSim } from './procs.ts';
  * over keep-alive connections. Reported as the sender sees it and inside the
  * app (request arrival → response end, Node's http diagnostics channels).
  * Rounds alternate which app goes first; round -1 is an untimed warm-up.
- * With `postgres`, the bot keeps its records in a durable PostgreSQL (issue 11
- * asks for its acks within the same targets) and the rows are `ack-pg`'s.
+ * With `postgres`, the bot keeps its records in a durable PostgreSQL (replicas
+ * need their acks within the same targets) and the rows are `ack-pg`'s.
  */
 
 const COMMANDS = 50;
